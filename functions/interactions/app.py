@@ -1,0 +1,37 @@
+"""Discord interactions endpoint (API Gateway HTTP API -> Lambda).
+
+Verifies the Ed25519 signature, answers PING, defers slash commands and queues them as turns.
+It must answer within Discord's 3 s, so it imports nothing heavy: the container builds only the
+webhook and the SQS client.
+"""
+import base64
+import binascii
+import json
+
+from aws_lambda_powertools import Logger
+
+from companion.wiring import get_container
+
+logger = Logger(service="companion")
+
+
+def _response(status: int, body: dict) -> dict:
+    return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event, context):
+    if not isinstance(event, dict):
+        return _response(400, {"error": "malformed event"})
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+    body = event.get("body") or ""
+    try:
+        raw = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode()
+    except (binascii.Error, ValueError):
+        return _response(400, {"error": "body is not valid base64"})
+    result = get_container().webhook.handle(
+        raw, headers.get("x-signature-ed25519"), headers.get("x-signature-timestamp")
+    )
+    if result.status != 200:
+        logger.warning("interaction rejected", status=result.status, reason=result.body.get("error"))
+    return _response(result.status, result.body)

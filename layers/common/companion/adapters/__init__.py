@@ -1,0 +1,1 @@
+"""One module per engine, each implementing a port (see ``companion.ports``)."""

@@ -1,0 +1,65 @@
+"""The few Discord REST calls the workers make, over httpx.
+
+The base URL is configurable so the local runtime and tests can stand in for Discord. Replies are
+sent with mentions disabled: whatever a model writes, it can never ping @everyone or a role.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+import httpx
+
+from ..ports import ProviderError
+
+log = logging.getLogger(__name__)
+
+DISCORD_API = "https://discord.com/api/v10"
+MAX_CONTENT = 2000  # Discord's limit on a message's content
+
+
+class InteractionExpired(RuntimeError):
+    """The interaction token is no longer valid (tokens live 15 minutes): retrying cannot help."""
+
+
+def fit_content(text: str) -> str:
+    text = text.strip() or "…"
+    return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
+
+
+class DiscordRestClient:
+    def __init__(
+        self,
+        base_url: str = DISCORD_API,
+        *,
+        http_client: httpx.Client | None = None,
+        timeout: float = 10.0,
+        max_rate_limit_wait: float = 5.0,
+    ):
+        self._base = base_url.rstrip("/")
+        self._http = http_client or httpx.Client(timeout=timeout)
+        self._max_wait = max_rate_limit_wait
+
+    def edit_original(self, application_id: str, token: str, content: str) -> None:
+        """PATCH /webhooks/{application.id}/{interaction.token}/messages/@original."""
+        url = f"{self._base}/webhooks/{application_id}/{token}/messages/@original"
+        body = {"content": fit_content(content), "allowed_mentions": {"parse": []}}
+        self._send("PATCH", url, body)
+
+    def _send(self, method: str, url: str, body: dict) -> None:
+        for attempt in range(2):
+            try:
+                response = self._http.request(method, url, json=body)
+            except httpx.HTTPError as exc:
+                raise ProviderError(f"Discord unreachable: {type(exc).__name__}") from exc
+            if response.status_code == 429 and attempt == 0:
+                retry_after = float(response.json().get("retry_after", 1.0))
+                if retry_after <= self._max_wait:
+                    time.sleep(retry_after)
+                    continue
+            if response.status_code in (401, 404):
+                raise InteractionExpired(f"Discord answered {response.status_code}: token expired or unknown")
+            if response.status_code >= 400:
+                raise ProviderError(f"Discord answered {response.status_code}: {response.text[:200]}")
+            return
+        raise ProviderError("Discord rate limit did not clear")

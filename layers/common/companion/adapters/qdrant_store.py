@@ -1,0 +1,84 @@
+"""Qdrant (Cloud in AWS, local mode on a laptop and in tests) as the memory vector index.
+
+One collection per embedding model (vectors of different models are never compared) shared by
+all users, every point tagged with user_id and every search filtered by it: Qdrant's multitenancy
+pattern (a keyword index with is_tenant), instead of the seed's collection per user, which does
+not scale past a few thousand users.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Sequence
+
+import numpy as np
+from qdrant_client import QdrantClient, models
+
+from ..ports import VectorHit
+
+
+def collection_name(model_id: str) -> str:
+    return "memories__" + re.sub(r"[^a-z0-9]+", "_", model_id.lower()).strip("_")
+
+
+class QdrantVectorStore:
+    def __init__(self, client: QdrantClient):
+        self.client = client
+        self._ready: set[str] = set()
+
+    def ensure_collection(self, model_id: str, dim: int) -> None:
+        name = collection_name(model_id)
+        if name in self._ready:
+            return
+        if not self.client.collection_exists(name):
+            self.client.create_collection(
+                name,
+                vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE),
+            )
+            with warnings.catch_warnings():
+                # Local mode says payload indexes do nothing there; on a server this one matters.
+                warnings.simplefilter("ignore", UserWarning)
+                self.client.create_payload_index(
+                    name,
+                    field_name="user_id",
+                    field_schema=models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, is_tenant=True),
+                )
+        self._ready.add(name)
+
+    def upsert(self, model_id: str, user_id: str, points: Sequence[tuple[str, np.ndarray, dict]]) -> None:
+        if not points:
+            return
+        self.client.upsert(
+            collection_name(model_id),
+            points=[
+                models.PointStruct(id=pid, vector=np.asarray(vec, dtype=np.float32).tolist(),
+                                   payload={**payload, "user_id": user_id})
+                for pid, vec, payload in points
+            ],
+            wait=True,
+        )
+
+    def search(
+        self, model_id: str, user_id: str, vector: np.ndarray, limit: int, min_score: float = 0.0
+    ) -> list[VectorHit]:
+        response = self.client.query_points(
+            collection_name(model_id),
+            query=np.asarray(vector, dtype=np.float32).tolist(),
+            query_filter=models.Filter(
+                must=[models.FieldCondition(key="user_id", match=models.MatchValue(value=user_id))]
+            ),
+            limit=limit,
+            score_threshold=min_score,
+            with_payload=True,
+            with_vectors=True,
+        )
+        return [
+            VectorHit(
+                id=str(point.id),
+                score=float(point.score),
+                payload=dict(point.payload or {}),
+                vector=np.asarray(point.vector, dtype=np.float32),
+            )
+            for point in response.points
+            if (point.payload or {}).get("user_id") == user_id  # belt and braces on isolation
+        ]

@@ -1,0 +1,79 @@
+"""Configuration from the environment (the seed's .env.example names), with secrets from AWS
+Secrets Manager when running in Lambda."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import Mapping
+
+# Secret values that may come from the app secret (JSON) instead of plain environment variables.
+SECRET_KEYS = (
+    "DISCORD_PUBLIC_KEY", "DISCORD_BOT_TOKEN", "CHUTES_API_KEY", "GROQ_API_KEY",
+    "GEMINI_API_KEY", "QDRANT_API_KEY",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = ""
+    qdrant_url: str = ""
+    qdrant_api_key: str = ""
+    qdrant_path: str = ""  # local mode; ":memory:" in tests
+    redis_url: str = ""
+    chutes_api_key: str = ""
+    chutes_base_url: str = "https://llm.chutes.ai/v1"
+    primary_llm_model: str = "Qwen/Qwen3-Next-80B-A3B-Instruct"
+    fallback_llm_model: str = "Qwen/Qwen2.5-72B-Instruct"
+    groq_api_key: str = ""
+    scoring_llm_model: str = "meta-llama/llama-4-maverick-17b-128e-instruct"
+    gemini_api_key: str = ""
+    embedding_model: str = "gemini-embedding-001"
+    embedding_dimensions: int = 1536
+    embeddings: str = "auto"  # auto | gemini | onnx | hashing
+    discord_public_key: str = ""
+    discord_application_id: str = ""
+    discord_bot_token: str = ""
+    discord_api_base: str = "https://discord.com/api/v10"
+    turn_queue_url: str = ""
+    personality_salt: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        env.update(_aws_secrets(env))
+        values = {}
+        for f in fields(cls):
+            raw = env.get(f.name.upper())
+            if raw is None or f.name == "extra":
+                continue
+            values[f.name] = int(raw) if f.type in ("int", int) else raw
+        if not values.get("database_url"):
+            values["database_url"] = _database_url_from_aws(env)
+        return cls(**values)
+
+
+def _aws_secrets(env: Mapping[str, str]) -> dict[str, str]:
+    """The app secret's JSON keys (APP_SECRET_ARN), cached by Powertools for five minutes."""
+    arn = env.get("APP_SECRET_ARN")
+    if not arn:
+        return {}
+    from aws_lambda_powertools.utilities import parameters
+
+    secret = parameters.get_secret(arn, transform="json", max_age=300)
+    return {k: str(v) for k, v in secret.items() if k in SECRET_KEYS and v}
+
+
+def _database_url_from_aws(env: Mapping[str, str]) -> str:
+    """A libpq URI from Aurora's managed master secret (DB_SECRET_ARN) and DB_HOST/DB_NAME."""
+    arn, host = env.get("DB_SECRET_ARN"), env.get("DB_HOST")
+    if not (arn and host):
+        return ""
+    from urllib.parse import quote
+
+    from aws_lambda_powertools.utilities import parameters
+
+    secret = parameters.get_secret(arn, transform="json", max_age=300)
+    user, password = quote(secret["username"], safe=""), quote(secret["password"], safe="")
+    port, name = env.get("DB_PORT", "5432"), env.get("DB_NAME", "companion")
+    return f"postgresql://{user}:{password}@{host}:{port}/{name}?sslmode=require"

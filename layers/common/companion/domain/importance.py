@@ -1,0 +1,56 @@
+"""Offline importance scoring: the seed's few-shot examples used as a nearest-neighbour regressor.
+
+The seed scores importance with an LLM prompt whose five examples calibrate the scale. Offline
+we use the same examples (plus more in the same spirit) as labelled anchors: a message's score is
+the similarity-weighted mean of its nearest anchors' scores, so "I got a new puppy today!" lands
+near "I just got a new puppy named Max!" (0.75) by meaning, not keywords.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+# (text, score): the first five are IMPORTANCE_SCORING_PROMPT's examples, verbatim.
+IMPORTANCE_ANCHORS: tuple[tuple[str, float], ...] = (
+    ("I just got a new puppy named Max!", 0.75),
+    ("What's the weather like?", 0.1),
+    ("My dad passed away last month, I'm still grieving", 0.95),
+    ("I prefer tea over coffee", 0.4),
+    ("I just got promoted to senior engineer at Google!", 0.9),
+    ("hi", 0.05),
+    ("lol ok", 0.05),
+    ("Good morning, how are you?", 0.1),
+    ("Can you tell me a joke?", 0.1),
+    ("I had pasta for lunch", 0.2),
+    ("I'm watching a movie tonight", 0.25),
+    ("My favourite band is Radiohead", 0.45),
+    ("I'm allergic to peanuts", 0.6),
+    ("My sister's name is Emma and she lives in Berlin", 0.65),
+    ("I'm starting a new job next Monday", 0.8),
+    ("We're getting married in June!", 0.9),
+    ("I've been feeling really anxious and lonely lately", 0.85),
+    ("I was diagnosed with diabetes last week", 0.9),
+    ("My girlfriend broke up with me", 0.85),
+    ("I'm moving to Tokyo next month", 0.8),
+)
+
+NEIGHBOURS = 3
+TEMPERATURE = 0.05  # softmax temperature over cosine similarities: sharp, nearest anchors dominate
+
+
+def knn_importance(query: np.ndarray, anchor_vectors: np.ndarray, anchor_scores: np.ndarray) -> float:
+    """Similarity-weighted score of the ``NEIGHBOURS`` nearest anchors, in [0, 1]."""
+    sims = anchor_vectors @ query
+    top = np.argsort(-sims)[:NEIGHBOURS]
+    weights = np.exp((sims[top] - sims[top].max()) / TEMPERATURE)
+    score = float((weights * anchor_scores[top]).sum() / weights.sum())
+    return max(0.0, min(1.0, score))
+
+
+def parse_score(text: str) -> float | None:
+    """The first number in an LLM's answer, clamped to [0, 1]; None when there is none."""
+    import re
+
+    match = re.search(r"-?\d+(?:\.\d+)?", text or "")
+    if not match:
+        return None
+    return max(0.0, min(1.0, float(match.group())))

