@@ -20,6 +20,11 @@ from ..domain.personality import TRAITS, BigFive
 log = logging.getLogger(__name__)
 
 
+def _array(value) -> np.ndarray:
+    """pgvector hands back its own Vector type; the domain works on float32 arrays."""
+    return np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value, dtype=np.float32)
+
+
 class Database:
     """One connection per process (a Lambda container handles one event at a time), opened
     lazily and replaced when it breaks, so a database blip fails one turn, not the container."""
@@ -235,7 +240,7 @@ class Repository:
                FROM memories WHERE user_id = %s AND indexed_at IS NULL AND embedding_model = %s""",
             (user_id, embedding_model),
         ).fetchall()
-        return [MemoryRecord(**row) for row in rows]
+        return [MemoryRecord(**{**row, "vector": _array(row["vector"])}) for row in rows]
 
     def memories_by_ids(self, user_id: str, memory_ids: Sequence[str]) -> dict[str, Memory]:
         rows = self.db.connection().execute(
@@ -259,7 +264,7 @@ class Repository:
         ).fetchall()
         out = []
         for row in rows:
-            embedding = np.asarray(row.pop("embedding"), dtype=np.float32)
+            embedding = _array(row.pop("embedding"))
             similarity = float(row.pop("similarity"))
             out.append((Memory(**row, similarity=similarity), embedding, similarity))
         return out

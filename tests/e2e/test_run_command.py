@@ -1,0 +1,34 @@
+"""`make run`'s program, as a user runs it: lines on stdin, replies on stdout."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def run_cli(data_dir, stdin: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COMPANION_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "companion.local.cli"],
+        input=stdin, capture_output=True, text=True, env=env, timeout=180,
+    )
+
+
+def test_piped_conversation_prints_replies_and_memories(tmp_path):
+    done = run_cli(tmp_path, "I got a new puppy today!\nHis name is Sparky.\n/memories puppy\n")
+    assert done.returncode == 0, done.stderr
+    lines = [l for l in done.stdout.splitlines() if l.startswith("companion> ")]
+    assert len(lines) == 3, done.stdout
+    assert all("(offline companion" in l for l in lines[:2])
+    memory_list = done.stdout.split("companion> ")[-1]
+    assert "What I remember" in memory_list and "Sparky" in memory_list and "puppy" in memory_list
+
+
+def test_state_persists_between_runs(tmp_path):
+    run_cli(tmp_path, "My favourite colour is teal\n")
+    done = run_cli(tmp_path, "/memories favourite colour\n/personality\n")
+    assert done.returncode == 0, done.stderr
+    assert "teal" in done.stdout
+    assert "**Mood:**" in done.stdout
