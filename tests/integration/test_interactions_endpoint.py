@@ -6,7 +6,7 @@ from companion.domain.models import MAX_MESSAGE_CHARS
 
 
 def call(runtime, event, lambda_context):
-    from companion.local.runtime import load_handler
+    from companion.local.functions import load_handler
 
     response = load_handler("interactions").handler(event, lambda_context)
     return response["statusCode"], json.loads(response["body"])

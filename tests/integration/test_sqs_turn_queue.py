@@ -8,7 +8,7 @@ from nacl.signing import SigningKey
 
 from companion.adapters.queues import SqsTurnQueue
 from companion.config import Settings
-from companion.local.runtime import load_handler
+from companion.local.functions import load_handler
 from companion.wiring import Container, set_container
 
 

@@ -10,7 +10,7 @@ from companion.adapters.discord_rest import DiscordRestClient
 from companion.adapters.queues import sqs_event
 from companion.domain.models import Turn
 from companion.local.discord_sink import BASE_URL
-from companion.local.runtime import load_handler
+from companion.local.functions import load_handler
 from companion.ports import ProviderError
 from companion.services.turn import OUTAGE_REPLY
 

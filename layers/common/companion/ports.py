@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
-import numpy as np
+if TYPE_CHECKING:  # the interactions function imports this module and must stay light
+    import numpy as np
 
-from .domain.models import Reply, ReplyContext
+    from .domain.models import Reply, ReplyContext
 
 
 class ProviderError(RuntimeError):

@@ -7,15 +7,12 @@ the worker's Discord calls land in a local sink.
 """
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from nacl.signing import SigningKey
@@ -26,20 +23,11 @@ from ..adapters.queues import InProcessTurnQueue
 from ..config import Settings
 from ..wiring import Container, set_container
 from .discord_sink import BASE_URL, LocalDiscordSink
+from .functions import REPO_ROOT, load_handler
 from .lambda_context import LocalLambdaContext
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
 LOCAL_APPLICATION_ID = "100000000000000000"
 DATABASE = "companion"
-
-
-def load_handler(function: str, functions_dir: Path | None = None) -> ModuleType:
-    """Import functions/<function>/app.py, the same file Lambda runs."""
-    path = Path(functions_dir or os.environ.get("COMPANION_FUNCTIONS_DIR") or REPO_ROOT / "functions") / function / "app.py"
-    spec = importlib.util.spec_from_file_location(f"companion_fn_{function}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def start_postgres(data_dir: Path) -> tuple[Any, str]:
