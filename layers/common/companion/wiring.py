@@ -59,6 +59,18 @@ class Container:
 
     @cached_property
     def embedder(self):
+        model = self.uncached_embedder
+        if not self.settings.redis_url:
+            return model
+        import redis
+
+        from .adapters.cached_embedder import CachedEmbedder
+
+        client = redis.Redis.from_url(self.settings.redis_url, socket_timeout=0.25, socket_connect_timeout=0.25)
+        return CachedEmbedder(model, client)
+
+    @cached_property
+    def uncached_embedder(self):
         s = self.settings
         choice = s.embeddings
         if choice == "auto":
