@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit lint-template bench clean
+.PHONY: run test unit bench register-commands clean
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt layers/common/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ test: $(STAMP)
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_turns.py
+
+# Registers the slash commands with Discord (needs DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN).
+register-commands: $(STAMP)
+	$(PY) -m companion.local.register_commands
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache

@@ -33,12 +33,14 @@ class DiscordRestClient:
         base_url: str = DISCORD_API,
         *,
         http_client: httpx.Client | None = None,
+        bot_token: str = "",
         timeout: float = 10.0,
         max_rate_limit_wait: float = 5.0,
     ):
         self._base = base_url.rstrip("/")
         self._http = http_client or httpx.Client(timeout=timeout)
         self._max_wait = max_rate_limit_wait
+        self._bot_token = bot_token
 
     def edit_original(self, application_id: str, token: str, content: str) -> None:
         """PATCH /webhooks/{application.id}/{interaction.token}/messages/@original."""
@@ -46,10 +48,18 @@ class DiscordRestClient:
         body = {"content": fit_content(content), "allowed_mentions": {"parse": []}}
         self._send("PATCH", url, body)
 
-    def _send(self, method: str, url: str, body: dict) -> None:
+    def register_commands(self, application_id: str, commands: list[dict]) -> list[dict]:
+        """PUT /applications/{application.id}/commands: replaces the global command set (Discord
+        keeps commands not in the list registered otherwise). Needs the bot token."""
+        if not self._bot_token:
+            raise ValueError("registering commands needs DISCORD_BOT_TOKEN")
+        url = f"{self._base}/applications/{application_id}/commands"
+        return self._send("PUT", url, commands, headers={"Authorization": f"Bot {self._bot_token}"}).json()
+
+    def _send(self, method: str, url: str, body, headers: dict | None = None) -> httpx.Response:
         for attempt in range(2):
             try:
-                response = self._http.request(method, url, json=body)
+                response = self._http.request(method, url, json=body, headers=headers)
             except httpx.HTTPError as exc:
                 raise ProviderError(f"Discord unreachable: {type(exc).__name__}") from exc
             if response.status_code == 429 and attempt == 0:
@@ -61,5 +71,5 @@ class DiscordRestClient:
                 raise InteractionExpired(f"Discord answered {response.status_code}: token expired or unknown")
             if response.status_code >= 400:
                 raise ProviderError(f"Discord answered {response.status_code}: {response.text[:200]}")
-            return
+            return response
         raise ProviderError("Discord rate limit did not clear")

@@ -1,0 +1,62 @@
+import json
+
+import httpx
+import pytest
+
+from companion.adapters.discord_rest import MAX_CONTENT, DiscordRestClient, InteractionExpired
+from companion.domain.commands import SLASH_COMMANDS
+from companion.ports import ProviderError
+
+
+def client_with(handler, **kwargs):
+    return DiscordRestClient("https://discord.test/api/v10", http_client=httpx.Client(transport=httpx.MockTransport(handler)), **kwargs)
+
+
+def test_edit_original_patches_the_webhook_message_without_mentions():
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return httpx.Response(200, json={"id": "9", "type": 20})
+
+    client_with(handler).edit_original("42", "tok", "hi @everyone " + "x" * 3000)
+    [request] = seen
+    assert request.method == "PATCH"
+    assert request.url.path == "/api/v10/webhooks/42/tok/messages/@original"
+    body = json.loads(request.content)
+    assert body["allowed_mentions"] == {"parse": []}
+    assert len(body["content"]) == MAX_CONTENT and body["content"].endswith("…")
+
+
+def test_rate_limit_is_waited_out_once():
+    answers = iter([httpx.Response(429, json={"retry_after": 0.01, "global": False}), httpx.Response(200, json={})])
+    client_with(lambda request: next(answers)).edit_original("42", "tok", "hi")
+
+
+@pytest.mark.parametrize("status, error", [(404, InteractionExpired), (401, InteractionExpired), (500, ProviderError)])
+def test_errors_are_told_apart(status, error):
+    with pytest.raises(error):
+        client_with(lambda request: httpx.Response(status, json={"message": "x"})).edit_original("42", "tok", "hi")
+
+
+def test_network_failure_is_a_provider_error():
+    def handler(request):
+        raise httpx.ConnectError("refused")
+
+    with pytest.raises(ProviderError, match="unreachable"):
+        client_with(handler).edit_original("42", "tok", "hi")
+
+
+def test_register_commands_puts_the_command_set_with_the_bot_token():
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return httpx.Response(200, json=[{**c, "id": str(i)} for i, c in enumerate(json.loads(request.content))])
+
+    registered = client_with(handler, bot_token="bot-secret").register_commands("42", SLASH_COMMANDS)
+    assert [c["name"] for c in registered] == ["companion", "memories", "personality"]
+    assert seen[0].method == "PUT" and seen[0].url.path == "/api/v10/applications/42/commands"
+    assert seen[0].headers["authorization"] == "Bot bot-secret"
+    with pytest.raises(ValueError):
+        client_with(handler).register_commands("42", SLASH_COMMANDS)
