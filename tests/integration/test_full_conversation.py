@@ -75,3 +75,26 @@ def test_personality_differs_between_users_and_is_created_once(runtime):
     conn = runtime.container.database.connection()
     assert conn.execute("SELECT count(*) AS n FROM personality_state WHERE user_id='p1'").fetchone()["n"] == 1
     assert conn.execute("SELECT count(*) AS n FROM needs WHERE user_id='p1'").fetchone()["n"] == 5
+
+
+def test_reply_model_gets_the_seed_prompt_history_and_recalled_memories(runtime):
+    from companion.adapters.offline_models import OfflineReplyModel
+
+    seen = []
+
+    class Recording(OfflineReplyModel):
+        def reply(self, context):
+            seen.append(context)
+            return super().reply(context)
+
+    runtime.container.turns.reply_model = Recording()
+    runtime.send("companion", {"message": "I got a new puppy today!"}, user_id="u1")
+    runtime.send("companion", {"message": "What should I feed a puppy?"}, user_id="u1")
+    context = seen[-1]
+    system = context.messages[0]["content"]
+    assert context.messages[0]["role"] == "system"
+    assert system.startswith("You are an AI companion with a unique, evolving personality.")
+    assert f"CURRENT EMOTIONAL STATE: {context.emotion_label}" in system
+    assert "<memories>\n- I got a new puppy today!\n</memories>" in system
+    assert [m["role"] for m in context.messages[1:]] == ["user", "assistant", "user"]
+    assert context.messages[-1]["content"] == "What should I feed a puppy?"

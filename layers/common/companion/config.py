@@ -3,7 +3,7 @@ Secrets Manager when running in Lambda."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Mapping
 
 # Secret values that may come from the app secret (JSON) instead of plain environment variables.
@@ -36,7 +36,6 @@ class Settings:
     discord_api_base: str = "https://discord.com/api/v10"
     turn_queue_url: str = ""
     personality_salt: str = ""
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -45,7 +44,7 @@ class Settings:
         values = {}
         for f in fields(cls):
             raw = env.get(f.name.upper())
-            if raw is None or f.name == "extra":
+            if raw is None:
                 continue
             values[f.name] = int(raw) if f.type in ("int", int) else raw
         if not values.get("database_url"):

@@ -14,6 +14,11 @@ class ProviderError(RuntimeError):
     """An external provider (LLM, embeddings, Discord) failed after its own retries."""
 
 
+class InteractionExpired(RuntimeError):
+    """Discord no longer accepts this interaction's token (tokens live 15 minutes): retrying
+    cannot deliver the reply."""
+
+
 class Embedder(Protocol):
     model_id: str  # stored with every vector: vectors of different models are never compared
     dim: int

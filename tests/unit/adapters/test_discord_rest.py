@@ -3,9 +3,9 @@ import json
 import httpx
 import pytest
 
-from companion.adapters.discord_rest import MAX_CONTENT, DiscordRestClient, InteractionExpired
+from companion.adapters.discord_rest import MAX_CONTENT, DiscordRestClient
 from companion.domain.commands import SLASH_COMMANDS
-from companion.ports import ProviderError
+from companion.ports import InteractionExpired, ProviderError
 
 
 def client_with(handler, **kwargs):

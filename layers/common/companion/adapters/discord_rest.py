@@ -10,16 +10,12 @@ import time
 
 import httpx
 
-from ..ports import ProviderError
+from ..ports import InteractionExpired, ProviderError
 
 log = logging.getLogger(__name__)
 
 DISCORD_API = "https://discord.com/api/v10"
 MAX_CONTENT = 2000  # Discord's limit on a message's content
-
-
-class InteractionExpired(RuntimeError):
-    """The interaction token is no longer valid (tokens live 15 minutes): retrying cannot help."""
 
 
 def fit_content(text: str) -> str:

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from ..adapters.discord_rest import InteractionExpired
 from ..adapters.postgres import Repository
 from ..domain.appraisal import appraise
 from ..domain.models import MAX_MESSAGE_CHARS, Reply, ReplyContext, Turn
 from ..domain.needs import needs_met_by_message
 from ..domain.pad import update_pad_state
 from ..domain.prompts import personality_prompt
-from ..ports import DiscordClient, ProviderError, ReplyModel
+from ..ports import DiscordClient, InteractionExpired, ProviderError, ReplyModel
 from .memory import MemoryService, contextual_text
 from .users import UserService
 
@@ -113,28 +112,8 @@ class TurnService:
         vector = self.memory.embedder.embed([contextual_text(message, previous)], kind="document")[0]
         recalled = self.memory.search(turn.user_id, message, k=MEMORIES_PER_TURN, now=now, query_vector=vector)
         needs = self.repo.get_needs(turn.user_id)
-        system = personality_prompt(
-            traits=personality.traits.as_dict(),
-            pad=pad_after.as_dict(),
-            emotion_label=pad_after.label,
-            needs=[(n.need_type, n.current_level) for n in needs],
-            memories=[m.content for m in recalled],
-        )
-        messages = [{"role": "system", "content": system}]
-        for past in history:
-            messages += [
-                {"role": "user", "content": past.user_message},
-                {"role": "assistant", "content": past.agent_response},
-            ]
-        messages.append({"role": "user", "content": message})
-        context = ReplyContext(
-            messages=messages,
-            user_message=message,
-            emotion_label=pad_after.label,
-            traits=personality.traits.as_dict(),
-            memories=[m.content for m in recalled],
-            rule=appraisal.rule,
-        )
+        context = self._reply_context(message, personality.traits.as_dict(), pad_after, appraisal.rule,
+                                      needs, history, [m.content for m in recalled])
         error: str | None = None
         try:
             reply = self.reply_model.reply(context)
@@ -179,6 +158,26 @@ class TurnService:
         return TurnOutcome(
             turn.command, "replied", latency_ms, reply.fallback_used, memories_retrieved=len(recalled)
         )
+
+    @staticmethod
+    def _reply_context(message, traits, pad, rule, needs, history, memories) -> ReplyContext:
+        """The seed's personality prompt, the recent exchanges, then the user's message."""
+        system = personality_prompt(
+            traits=traits,
+            pad=pad.as_dict(),
+            emotion_label=pad.label,
+            needs=[(n.need_type, n.current_level) for n in needs],
+            memories=memories,
+        )
+        messages = [{"role": "system", "content": system}]
+        for past in history:
+            messages += [
+                {"role": "user", "content": past.user_message},
+                {"role": "assistant", "content": past.agent_response},
+            ]
+        messages.append({"role": "user", "content": message})
+        return ReplyContext(messages=messages, user_message=message, emotion_label=pad.label,
+                            traits=traits, memories=memories, rule=rule)
 
     # --- /memories and /personality --------------------------------------------------------------
 
