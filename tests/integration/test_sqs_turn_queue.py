@@ -55,17 +55,3 @@ def test_deferred_command_lands_on_the_fifo_queue_grouped_by_user(sqs, lambda_co
     assert messages[0]["Attributes"]["MessageDeduplicationId"] == "1234567890"
     turn = json.loads(messages[0]["Body"])
     assert turn["user_id"] == "777" and turn["options"] == {"message": "hi"} and turn["token"] == "tok"
-
-
-def test_settings_read_secrets_from_secrets_manager():
-    with mock_aws():
-        sm = boto3.client("secretsmanager", region_name="us-east-1")
-        app = sm.create_secret(Name="app", SecretString=json.dumps({"DISCORD_PUBLIC_KEY": "ab" * 32, "GROQ_API_KEY": "gsk"}))["ARN"]
-        db = sm.create_secret(Name="db", SecretString=json.dumps({"username": "companion", "password": "p@ss/word"}))["ARN"]
-        settings = Settings.from_env({
-            "APP_SECRET_ARN": app, "DB_SECRET_ARN": db, "DB_HOST": "cluster.example", "DB_NAME": "companion",
-            "TURN_QUEUE_URL": "https://sqs/q.fifo", "EMBEDDING_DIMENSIONS": "768",
-        })
-    assert settings.discord_public_key == "ab" * 32 and settings.groq_api_key == "gsk"
-    assert settings.database_url == "postgresql://companion:p%40ss%2Fword@cluster.example:5432/companion?sslmode=require"
-    assert settings.embedding_dimensions == 768

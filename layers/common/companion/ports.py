@@ -23,8 +23,9 @@ class Embedder(Protocol):
     model_id: str  # stored with every vector: vectors of different models are never compared
     dim: int
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """(len(texts), dim) float32, L2-normalised rows."""
+    def embed(self, texts: Sequence[str], kind: str = "document") -> np.ndarray:
+        """(len(texts), dim) float32, L2-normalised rows. ``kind`` is "document" (what is
+        stored) or "query" (what is searched with): asymmetric models embed them differently."""
 
 
 class ReplyModel(Protocol):

@@ -69,7 +69,10 @@ class LocalRuntime:
         embedder: Any = None,
         migrations_dir: Path | None = None,
         functions_dir: Path | None = None,
+        overrides: dict[str, Any] | None = None,
     ):
+        """``overrides`` replace container components (see Container): tests use them to run the
+        production provider adapters against recorded fakes of the providers' HTTP APIs."""
         data_dir.mkdir(parents=True, exist_ok=True)
         self._server = None
         if database_url is None:
@@ -86,13 +89,14 @@ class LocalRuntime:
             discord_api_base=BASE_URL,
             embeddings="onnx",
         )
-        overrides: dict[str, Any] = {
+        components: dict[str, Any] = {
             "queue": self.queue,
             "discord": DiscordRestClient(BASE_URL, http_client=self.sink.client()),
         }
         if embedder is not None:
-            overrides["embedder"] = embedder
-        self.container = Container(settings, **overrides)
+            components["embedder"] = embedder
+        components.update(overrides or {})
+        self.container = Container(settings, **components)
         set_container(self.container)
         self._interactions = load_handler("interactions", functions_dir)
         self._worker = load_handler("turn_worker", functions_dir)

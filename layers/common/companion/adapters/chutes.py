@@ -1,0 +1,87 @@
+"""The reply model in production: Chutes' OpenAI-compatible chat API through the ``openai`` SDK.
+
+The primary model is tried first; when it fails (after the SDK's own retries) or answers with
+nothing, the fallback model gets the same messages and the reply is marked ``fallback_used`` so
+the interaction row and the LLMFallbacks metric record it. Both failing is a ProviderError: the
+turn service then apologises instead of leaving the deferred reply spinning.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from ..domain.models import Reply, ReplyContext
+from ..ports import ProviderError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://llm.chutes.ai/v1"
+# Some open models think out loud between these tags; the user never sees that part.
+_THINKING = re.compile(r"<think>.*?</think>\s*", re.DOTALL)
+
+
+class ChutesReplyModel:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        primary_model: str,
+        fallback_model: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 20.0,
+        max_retries: int = 1,
+        temperature: float = 0.8,
+        max_tokens: int = 600,
+        http_client: Any = None,
+    ):
+        from openai import OpenAI
+
+        # The worker has 60 s per batch of up to 10 turns' worth of work; two models with one
+        # retry each must fit well inside that, hence the short timeout.
+        self._client = OpenAI(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries,
+            http_client=http_client,
+        )
+        self.primary_model = primary_model
+        self.fallback_model = fallback_model if fallback_model and fallback_model != primary_model else None
+        self._temperature = temperature
+        self._max_tokens = max_tokens
+
+    def reply(self, context: ReplyContext) -> Reply:
+        import openai
+
+        failures: list[str] = []
+        candidates = [(self.primary_model, False)]
+        if self.fallback_model:
+            candidates.append((self.fallback_model, True))
+        for model, is_fallback in candidates:
+            try:
+                response = self._client.chat.completions.create(
+                    model=model, messages=context.messages,
+                    temperature=self._temperature, max_tokens=self._max_tokens,
+                )
+            except openai.OpenAIError as error:
+                failures.append(f"{model}: {type(error).__name__}: {error}")
+                log.warning("reply model %s failed: %s", model, error)
+                continue
+            text = _reply_text(response)
+            if not text:
+                failures.append(f"{model}: empty reply")
+                log.warning("reply model %s returned an empty reply", model)
+                continue
+            usage = getattr(response, "usage", None)
+            return Reply(
+                text=text,
+                model=model,
+                token_count=getattr(usage, "total_tokens", None),
+                fallback_used=is_fallback,
+            )
+        raise ProviderError("no reply model answered: " + "; ".join(failures))
+
+
+def _reply_text(response: Any) -> str:
+    if not getattr(response, "choices", None):
+        return ""
+    content = response.choices[0].message.content or ""
+    return _THINKING.sub("", content).strip()

@@ -1,0 +1,39 @@
+"""Importance scoring with the fast LLM and the seed's few-shot prompt, falling back to the
+offline scorer (similarity to the same labelled examples) when the model fails or answers with
+something that is not a number."""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from ..domain.importance import parse_score
+from ..domain.prompts import IMPORTANCE_SCORING_PROMPT
+from ..ports import FastModel, ImportanceScorer, ProviderError
+
+log = logging.getLogger(__name__)
+
+MAX_SCORED_CHARS = 2000  # the score is about what the message is; its first 2000 chars decide it
+
+
+class LLMImportanceScorer:
+    def __init__(self, fast_model: FastModel, fallback: ImportanceScorer):
+        self._model = fast_model
+        self._fallback = fallback
+
+    def score(self, content: str, context: dict[str, Any]) -> float:
+        prompt = IMPORTANCE_SCORING_PROMPT.format(
+            # The message sits inside double quotes in the prompt; keep it from closing them.
+            message_content=content[:MAX_SCORED_CHARS].replace('"', "'"),
+            context=json.dumps(context, default=str, ensure_ascii=False),
+        )
+        try:
+            answer = self._model.complete(prompt, max_tokens=10, temperature=0.1)
+        except ProviderError as error:
+            log.warning("importance model failed, scoring offline: %s", error)
+            return self._fallback.score(content, context)
+        score = parse_score(answer)
+        if score is None:
+            log.warning("importance model answered %r, scoring offline", answer[:40])
+            return self._fallback.score(content, context)
+        return score

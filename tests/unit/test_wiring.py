@@ -1,0 +1,59 @@
+"""Configuration picks the engines: keys present -> production providers; none -> offline."""
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from companion.adapters.chutes import ChutesReplyModel
+from companion.adapters.gemini import GeminiEmbedder
+from companion.adapters.importance import LLMImportanceScorer
+from companion.adapters.offline_models import OfflineImportanceScorer, OfflineReplyModel
+from companion.config import SECRET_KEYS, Settings
+from companion.wiring import Container
+
+
+def test_keys_select_the_production_providers():
+    settings = Settings(chutes_api_key="c", groq_api_key="g", gemini_api_key="m", embedding_dimensions=768)
+    container = Container(settings)
+    assert isinstance(container.reply_model, ChutesReplyModel)
+    assert container.reply_model.fallback_model == settings.fallback_llm_model
+    assert isinstance(container.embedder, GeminiEmbedder) and container.embedder.dim == 768
+    assert isinstance(container.importance_scorer, LLMImportanceScorer)
+
+
+def test_no_keys_select_the_offline_defaults():
+    container = Container(Settings(embeddings="hashing"))
+    assert isinstance(container.reply_model, OfflineReplyModel)
+    assert isinstance(container.importance_scorer, OfflineImportanceScorer)
+
+
+def test_unknown_component_override_is_refused():
+    with pytest.raises(AttributeError):
+        Container(Settings(), reply_modle=object())
+
+
+@mock_aws
+def test_lambda_settings_come_from_secrets_manager(monkeypatch):
+    sm = boto3.client("secretsmanager", region_name="us-east-1")
+    app = sm.create_secret(Name="companion/app", SecretString=json.dumps(
+        {key: f"value-of-{key}" for key in SECRET_KEYS} | {"UNRELATED": "ignored"}))
+    db = sm.create_secret(Name="companion/db", SecretString=json.dumps(
+        {"username": "companion_admin", "password": "p@ss/word:1"}))
+    env = {
+        "APP_SECRET_ARN": app["ARN"], "DB_SECRET_ARN": db["ARN"], "DB_HOST": "aurora.example",
+        "DB_NAME": "companion", "TURN_QUEUE_URL": "https://sqs.example/q.fifo", "EMBEDDING_DIMENSIONS": "1536",
+    }
+    settings = Settings.from_env(env)
+    assert settings.chutes_api_key == "value-of-CHUTES_API_KEY"
+    assert settings.discord_public_key == "value-of-DISCORD_PUBLIC_KEY"
+    assert settings.embedding_dimensions == 1536
+    # The password is URL-quoted so '@', '/' and ':' cannot break the URI.
+    assert settings.database_url == (
+        "postgresql://companion_admin:p%40ss%2Fword%3A1@aurora.example:5432/companion?sslmode=require"
+    )
+
+
+def test_plain_environment_wins_without_aws():
+    settings = Settings.from_env({"DATABASE_URL": "postgresql://x/y", "GROQ_API_KEY": "g"})
+    assert settings.database_url == "postgresql://x/y" and settings.groq_api_key == "g"
