@@ -39,6 +39,8 @@ class FakeProviders:
         self.chat_requests: list[dict] = []
         self.score_prompts: list[str] = []
         self.models_down: set[str] = set()
+        self.gemini_down = False
+        self.groq_down = False
 
     def chutes(self, request):
         body = json.loads(request.content)
@@ -50,10 +52,14 @@ class FakeProviders:
         return httpx2.Response(200, json=answer)
 
     def groq(self, request):
+        if self.groq_down:
+            return httpx.Response(429, json=recorded("groq_rate_limited"))
         self.score_prompts.append(json.loads(request.content)["messages"][0]["content"])
         return httpx.Response(200, json=recorded("groq_chat_completion"))  # answers "0.8"
 
     def gemini(self, request):
+        if self.gemini_down:
+            return httpx.Response(503, json=recorded("gemini_unavailable"))
         asked = json.loads(request.content)["requests"]
         texts = [r["content"]["parts"][0]["text"] for r in asked]
         vectors = self.minilm.embed(texts) @ self.rotation.T * 0.6
@@ -133,3 +139,39 @@ def test_reply_provider_outage_apologises_and_keeps_the_memory(production_runtim
     assert [r["model"] for r in providers.chat_requests] == [PRIMARY, FALLBACK]
     results = rt.container.memory.search(USER, "wedding", k=5, now=datetime.now(timezone.utc))
     assert any("married" in m.content for m in results)
+
+
+def test_embedding_outage_answers_remembers_and_catches_up(production_runtime, providers):
+    rt = production_runtime
+    rt.send("companion", {"message": "I got a new puppy today!"}, user_id=USER)
+
+    providers.gemini_down = True
+    during = rt.send("companion", {"message": "His name is Sparky and he's a golden retriever."}, user_id=USER)
+    assert during.replies == [f"[{PRIMARY}] Tell me all about him!"]  # answered, not apologised
+    conn = rt.container.database.connection()
+    row = conn.execute(
+        "SELECT embedding, embedding_model, embedding_input, importance FROM memories WHERE content LIKE 'His name%%'"
+    ).fetchone()
+    assert row["embedding"] is None and row["embedding_model"] is None
+    assert row["embedding_input"] == "I got a new puppy today!\nHis name is Sparky and he's a golden retriever."
+    assert row["importance"] == 0.8  # the scoring model was up
+    # Recall still works, by words; a query of stop words alone finds nothing, without error.
+    assert "Sparky" in rt.send("memories", {"query": "Sparky"}, user_id=USER).replies[0]
+    assert "don't remember" in rt.send("memories", {"query": "the and of"}, user_id=USER).replies[0]
+    assert "Sparky" not in rt.send("memories", {"query": "Sparky"}, user_id="someone_else").replies[0]
+
+    providers.gemini_down = False
+    rt.send("companion", {"message": "We went to the park"}, user_id=USER)
+    pending = conn.execute("SELECT count(*) AS n FROM memories WHERE embedding IS NULL OR indexed_at IS NULL").fetchone()
+    assert pending["n"] == 0
+    results = rt.container.memory.search(USER, "puppy", k=5, now=datetime.now(timezone.utc))
+    assert any("Sparky" in m.content for m in results)
+
+
+def test_all_scoring_providers_down_uses_the_heuristic(production_runtime, providers):
+    providers.gemini_down = providers.groq_down = True
+    exchange = production_runtime.send("companion", {"message": "My dad passed away last month, I'm still grieving"}, user_id=USER)
+    assert exchange.replies and "trouble" not in exchange.replies[0]
+    row = production_runtime.container.database.connection().execute(
+        "SELECT importance, embedding FROM memories WHERE user_id=%s", (USER,)).fetchone()
+    assert row["embedding"] is None and row["importance"] > 0.7

@@ -213,19 +213,63 @@ class Repository:
     def insert_memory(
         self, tx: psycopg.Connection, record: MemoryRecord, source_interaction_id: int | None
     ) -> None:
+        """A memory without a vector (the embedder was down) keeps its embedding_input instead."""
+        embedded = record.vector is not None
         tx.execute(
             """INSERT INTO memories (id, user_id, memory_type, content, importance, created_at,
-                   last_accessed, embedding_model, embedding_dim, embedding, source_interaction_id,
-                   valid_from)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                   last_accessed, embedding_model, embedding_dim, embedding, embedding_input,
+                   source_interaction_id, valid_from)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                ON CONFLICT (id) DO NOTHING""",
             (
                 record.id, record.user_id, record.memory_type, record.content, record.importance,
-                record.created_at, record.created_at, record.embedding_model,
-                int(record.vector.shape[0]), np.asarray(record.vector, dtype=np.float32),
+                record.created_at, record.created_at,
+                record.embedding_model if embedded else None,
+                int(record.vector.shape[0]) if embedded else None,
+                np.asarray(record.vector, dtype=np.float32) if embedded else None,
+                None if embedded else (record.embedding_input or record.content),
                 source_interaction_id, record.created_at,
             ),
         )
+
+    def unembedded_memories(self, user_id: str, limit: int = 100) -> list[tuple[str, str]]:
+        """(id, text to embed) of memories saved while the embedder was unavailable, oldest first."""
+        rows = self.db.connection().execute(
+            """SELECT id::text, coalesce(embedding_input, content) AS text FROM memories
+               WHERE user_id = %s AND embedding IS NULL ORDER BY created_at LIMIT %s""",
+            (user_id, limit),
+        ).fetchall()
+        return [(row["id"], row["text"]) for row in rows]
+
+    def set_embeddings(
+        self, user_id: str, embedding_model: str, vectors: Sequence[tuple[str, np.ndarray]]
+    ) -> None:
+        with self.db.transaction() as tx:
+            for memory_id, vector in vectors:
+                tx.execute(
+                    """UPDATE memories SET embedding = %s, embedding_model = %s, embedding_dim = %s,
+                              embedding_input = NULL, indexed_at = NULL
+                       WHERE user_id = %s AND id = %s AND embedding IS NULL""",
+                    (np.asarray(vector, dtype=np.float32), embedding_model, int(vector.shape[0]),
+                     user_id, memory_id),
+                )
+
+    def text_search_memories(self, user_id: str, query: str, limit: int) -> list[Memory]:
+        """Full-text recall (any of the query's words, ranked): the fallback when no query
+        vector can be made. Stop words alone match nothing."""
+        rows = self.db.connection().execute(
+            """WITH q AS (
+                   SELECT nullif(replace(plainto_tsquery('english', %s)::text, '&', '|'), '')::tsquery AS query
+               )
+               SELECT id::text, user_id, content, memory_type, importance, created_at, access_count,
+                      ts_rank(content_tsv, q.query) AS similarity
+               FROM memories, q
+               WHERE user_id = %s AND valid_to IS NULL AND q.query IS NOT NULL
+                 AND content_tsv @@ q.query
+               ORDER BY similarity DESC, importance DESC LIMIT %s""",
+            (query, user_id, limit),
+        ).fetchall()
+        return [Memory(**row) for row in rows]
 
     def mark_indexed(self, user_id: str, memory_ids: Sequence[str], now: datetime) -> None:
         self.db.connection().execute(
@@ -237,7 +281,8 @@ class Repository:
         rows = self.db.connection().execute(
             """SELECT id::text, user_id, content, memory_type, importance, embedding_model,
                       embedding AS vector, created_at
-               FROM memories WHERE user_id = %s AND indexed_at IS NULL AND embedding_model = %s""",
+               FROM memories
+               WHERE user_id = %s AND indexed_at IS NULL AND embedding_model = %s""",
             (user_id, embedding_model),
         ).fetchall()
         return [MemoryRecord(**{**row, "vector": _array(row["vector"])}) for row in rows]

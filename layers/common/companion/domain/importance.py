@@ -7,6 +7,8 @@ near "I just got a new puppy named Max!" (0.75) by meaning, not keywords.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 # (text, score): the first five are IMPORTANCE_SCORING_PROMPT's examples, verbatim.
@@ -54,3 +56,43 @@ def parse_score(text: str) -> float | None:
     if not match:
         return None
     return max(0.0, min(1.0, float(match.group())))
+
+
+# First person as the subject or owner ("me" is left out: "tell me a joke" discloses nothing).
+_DISCLOSURE = re.compile(r"\b(i|i'm|im|i've|i'd|i'll|my|mine|we|we're|our)\b", re.IGNORECASE)
+# The parts of a life a companion should remember: people, work, health, home.
+_LIFE_DOMAINS = frozenset(
+    "mom dad mother father sister brother wife husband girlfriend boyfriend partner son daughter "
+    "grandma grandpa friend job work boss career school university moving move doctor allergic "
+    "sick pregnant baby name birthday".split()
+)
+_QUESTION_ONLY = re.compile(r"^\s*(what|how|when|where|who|why|can|could|would|is|are|do|does)\b.*\?\s*$", re.IGNORECASE)
+
+
+def heuristic_importance(text: str) -> float:
+    """The last-resort score, when neither the scoring model nor the embedder is reachable.
+
+    It follows the prompt's criteria with what can be read off the words alone: personal
+    disclosure (first person), emotional significance (valence strength, life events count via the
+    appraisal lexicon), future relevance (people, work, health, home), and a small bonus for
+    substance (length); a bare question to the
+    companion discloses nothing. Coarser than the model; it only has to order memories sensibly
+    until the nightly pass can rescore them.
+    """
+    from .appraisal import LIFE_EVENT_LEXICON, sentiment
+
+    words = re.findall(r"[a-z']+", text.lower())
+    if not words:
+        return 0.05
+    score = 0.1
+    if _DISCLOSURE.search(text):
+        score += 0.25
+    score += 0.35 * abs(sentiment(text))
+    if any(word in LIFE_EVENT_LEXICON for word in words):
+        score += 0.15
+    if any(word.removesuffix("'s") in _LIFE_DOMAINS for word in words):
+        score += 0.15
+    score += min(len(words), 20) / 20 * 0.1
+    if _QUESTION_ONLY.match(text) and not _DISCLOSURE.search(text):
+        score = min(score, 0.15)
+    return round(max(0.05, min(0.95, score)), 4)

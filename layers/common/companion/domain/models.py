@@ -148,9 +148,10 @@ class MemoryRecord:
     content: str
     memory_type: str
     importance: float
-    embedding_model: str
-    vector: Any  # np.ndarray (dim,), L2-normalised
+    embedding_model: str | None  # None with vector: not embedded yet (the embedder was down)
+    vector: Any  # np.ndarray (dim,), L2-normalised, or None
     created_at: datetime
+    embedding_input: str | None = None  # what to embed later, when vector is None
 
     def payload(self) -> dict[str, Any]:
         return {

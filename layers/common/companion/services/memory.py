@@ -9,9 +9,10 @@ from typing import Sequence
 import numpy as np
 
 from ..adapters.postgres import Repository
+from ..domain.importance import heuristic_importance
 from ..domain.mmr import mmr_select
 from ..domain.models import Memory, MemoryRecord
-from ..ports import Embedder, ImportanceScorer, VectorStore
+from ..ports import Embedder, ImportanceScorer, ProviderError, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -58,27 +59,42 @@ class MemoryService:
         now: datetime,
         memory_type: str = "episodic",
         vector: np.ndarray | None = None,
+        embedding_input: str | None = None,
+        defer_embedding: bool = False,
     ) -> MemoryRecord:
         """Everything a memory needs from providers (embedding, importance), computed before the
         database transaction that persists it. ``vector`` may be given when the caller already
-        embedded the content (or the content in its context, see ``contextual_text``)."""
-        if vector is None:
-            vector = self.embedder.embed([content], kind="document")[0]
-        importance = self.scorer.score(content, {"user_id": user_id, "memory_type": memory_type})
+        embedded ``embedding_input`` (the content in its context, see ``contextual_text``).
+
+        Provider outages do not lose the memory: without an embedder it is saved unembedded
+        (``index_pending`` finishes it later; ``defer_embedding`` skips trying again when the
+        caller has just seen the embedder fail); without a scorer it gets the heuristic score."""
+        if vector is None and not defer_embedding:
+            try:
+                vector = self.embedder.embed([embedding_input or content], kind="document")[0]
+            except ProviderError as error:
+                log.warning("embedder unavailable; memory saved to embed later: %s", error)
+        try:
+            importance = self.scorer.score(content, {"user_id": user_id, "memory_type": memory_type})
+        except ProviderError as error:
+            log.warning("importance scorer unavailable; using the heuristic: %s", error)
+            importance = heuristic_importance(content)
         return MemoryRecord(
             id=memory_id,
             user_id=user_id,
             content=content,
             memory_type=memory_type,
             importance=float(importance),
-            embedding_model=self.embedder.model_id,
+            embedding_model=self.embedder.model_id if vector is not None else None,
             vector=vector,
             created_at=now,
+            embedding_input=None if vector is not None else (embedding_input or content),
         )
 
     def index(self, user_id: str, records: Sequence[MemoryRecord], now: datetime) -> bool:
         """Put persisted memories into the vector index. A failure is logged and left for a
         later pass (the rows stay unindexed in PostgreSQL): a memory is never lost to it."""
+        records = [r for r in records if r.vector is not None]
         if not records:
             return True
         try:
@@ -93,8 +109,20 @@ class MemoryService:
         return True
 
     def index_pending(self, user_id: str, now: datetime) -> int:
-        pending = self.repo.unindexed_memories(user_id, self.embedder.model_id)
-        return len(pending) if pending and self.index(user_id, pending, now) else 0
+        """Finish memories an outage left behind: embed the unembedded, index the unindexed.
+        Returns how many memories were indexed; never raises for a provider still down."""
+        pending = self.repo.unembedded_memories(user_id)
+        if pending:
+            try:
+                vectors = self.embedder.embed([text for _, text in pending], kind="document")
+            except ProviderError as error:
+                log.warning("embedder still unavailable; %d memories wait: %s", len(pending), error)
+            else:
+                self.repo.set_embeddings(
+                    user_id, self.embedder.model_id, [(mid, vectors[i]) for i, (mid, _) in enumerate(pending)]
+                )
+        unindexed = self.repo.unindexed_memories(user_id, self.embedder.model_id)
+        return len(unindexed) if unindexed and self.index(user_id, unindexed, now) else 0
 
     # --- recall ------------------------------------------------------------------------------
 
@@ -112,7 +140,11 @@ class MemoryService:
         if k <= 0 or not query.strip():
             return []
         if query_vector is None:
-            query_vector = self.embedder.embed([query], kind="query")[0]
+            try:
+                query_vector = self.embedder.embed([query], kind="query")[0]
+            except ProviderError as error:
+                log.warning("embedder unavailable; recalling by full-text search: %s", error)
+                return self.search_text(user_id, query, k=k, now=now)
         limit = min(k * CANDIDATE_FACTOR, MAX_CANDIDATES)
         candidates = self._candidates(user_id, query_vector, limit)
         if not candidates:
@@ -124,6 +156,14 @@ class MemoryService:
         chosen = [replace(rows[ids[i]], similarity=candidates[i][2]) for i in order if ids[i] in rows]
         self.repo.record_memory_access(user_id, [m.id for m in chosen], now)
         return chosen
+
+    def search_text(self, user_id: str, query: str, *, k: int = 5, now: datetime) -> list[Memory]:
+        """Recall by words (PostgreSQL full-text), the seed's fallback when embeddings fail."""
+        if k <= 0 or not query.strip():
+            return []
+        found = self.repo.text_search_memories(user_id, query, k)
+        self.repo.record_memory_access(user_id, [m.id for m in found], now)
+        return found
 
     def _candidates(self, user_id: str, query_vector: np.ndarray, limit: int) -> list[tuple[str, np.ndarray, float]]:
         model = self.embedder.model_id

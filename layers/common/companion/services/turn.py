@@ -109,8 +109,15 @@ class TurnService:
         history = self.repo.recent_exchanges(turn.user_id, HISTORY_TURNS)
         previous = history[-1].user_message if session_id and history else None
         # One embedding serves both recall (what does this remind me of?) and the new memory.
-        vector = self.memory.embedder.embed([contextual_text(message, previous)], kind="document")[0]
-        recalled = self.memory.search(turn.user_id, message, k=MEMORIES_PER_TURN, now=now, query_vector=vector)
+        embedding_input = contextual_text(message, previous)
+        try:
+            vector = self.memory.embedder.embed([embedding_input], kind="document")[0]
+            recalled = self.memory.search(turn.user_id, message, k=MEMORIES_PER_TURN, now=now, query_vector=vector)
+        except ProviderError as exc:
+            # Answer anyway: recall by words now, embed this memory when the embedder is back.
+            log.warning("embedder unavailable", extra={"user_id": turn.user_id, "error": str(exc)})
+            vector = None
+            recalled = self.memory.search_text(turn.user_id, message, k=MEMORIES_PER_TURN, now=now)
         needs = self.repo.get_needs(turn.user_id)
         context = self._reply_context(message, personality.traits.as_dict(), pad_after, appraisal.rule,
                                       needs, history, [m.content for m in recalled])
@@ -122,7 +129,8 @@ class TurnService:
             reply, error = Reply(text=OUTAGE_REPLY, model="none", fallback_used=True), str(exc)
 
         memory_id = str(uuid.uuid5(MEMORY_NAMESPACE, f"{turn.interaction_id}:user"))
-        record = self.memory.prepare(turn.user_id, message, memory_id=memory_id, now=now, vector=vector)
+        record = self.memory.prepare(turn.user_id, message, memory_id=memory_id, now=now, vector=vector,
+                                     embedding_input=embedding_input, defer_embedding=vector is None)
         latency_ms = int((time.perf_counter() - started) * 1000)
         with self.repo.db.transaction() as tx:
             interaction_id = self.repo.insert_interaction(
@@ -153,7 +161,10 @@ class TurnService:
             self.repo.satisfy_needs(tx, turn.user_id, sorted(needs_met_by_message(message)), now)
             self.repo.insert_memory(tx, record, interaction_id)
             self.repo.touch_profile(tx, turn.user_id, turn.username, now)
-        self.memory.index(turn.user_id, [record], now)
+        if record.vector is not None:
+            # Also finishes anything an earlier outage left unembedded or unindexed.
+            self.memory.index(turn.user_id, [record], now)
+            self.memory.index_pending(turn.user_id, now)
         self.discord.edit_original(turn.application_id, turn.token, reply.text)
         return TurnOutcome(
             turn.command, "replied", latency_ms, reply.fallback_used, memories_retrieved=len(recalled)
