@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit bench register-commands clean
+.PHONY: run test unit bench register-commands lint-template sam-build clean
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt layers/common/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,5 +30,25 @@ bench: $(STAMP)
 register-commands: $(STAMP)
 	$(PY) -m companion.local.register_commands
 
+# AWS tooling lives in its own venv: aws-sam-cli pins boto3 and pydantic versions of its own.
+TOOLS_VENV ?= .venv-tools
+TOOLS_STAMP := $(TOOLS_VENV)/.installed
+SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
+
+$(TOOLS_STAMP): requirements-tools.txt
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS_VENV)/bin/python -m pip install --quiet -r requirements-tools.txt
+	touch $@
+
+# Validates template.yaml (SAM's own lint and cfn-lint). No Docker, no AWS credentials.
+lint-template: $(TOOLS_STAMP)
+	$(SAM_ENV) $(TOOLS_VENV)/bin/sam validate --lint --template template.yaml
+	$(TOOLS_VENV)/bin/cfn-lint template.yaml
+
+# Builds the deployment artifacts into .aws-sam/ (needs python3.12 on PATH; no Docker).
+sam-build: $(TOOLS_STAMP)
+	$(SAM_ENV) $(TOOLS_VENV)/bin/sam build --template template.yaml
+
 clean:
-	rm -rf $(VENV) .local .pytest_cache
+	rm -rf $(VENV) $(TOOLS_VENV) .local .pytest_cache .aws-sam

@@ -41,7 +41,7 @@ def custom_resource_event(url, request_type="Create"):
     return {
         "RequestType": request_type, "ResponseURL": url, "StackId": "arn:aws:cloudformation:us-east-1:1:stack/companion/x",
         "RequestId": "req-1", "LogicalResourceId": "Migrations", "ResourceType": "Custom::Migrations",
-        "ResourceProperties": {"MigrationsVersion": "006"},
+        "ResourceProperties": {"CodeVersion": "3"},
     }
 
 

@@ -1,0 +1,132 @@
+"""Regenerates the sample events in this folder: `.venv/bin/python events/generate.py`.
+
+The interaction events are signed for real with a fixed sample key (never use it for a real
+application): set DISCORD_PUBLIC_KEY to SAMPLE_PUBLIC_KEY (printed, and in events/README.md) and
+the interactions function accepts them. Signatures do not expire, so the files stay valid.
+"""
+import json
+from pathlib import Path
+
+from nacl.signing import SigningKey
+
+HERE = Path(__file__).parent
+SAMPLE_SEED = b"companion-sample-events-seed-32b"  # 32 bytes
+SIGNING_KEY = SigningKey(SAMPLE_SEED)
+SAMPLE_PUBLIC_KEY = SIGNING_KEY.verify_key.encode().hex()
+TIMESTAMP = "1764028800"  # 2025-11-25T00:00:00Z
+APPLICATION_ID = "1300000000000000000"
+USER = {"id": "1300000000000000001", "username": "sample_user", "global_name": "Sample"}
+
+
+def http_api_event(body: dict) -> dict:
+    """An API Gateway HTTP API (payload format 2.0) request, as Discord's POST arrives."""
+    raw = json.dumps(body, separators=(",", ":"))
+    signature = SIGNING_KEY.sign(TIMESTAMP.encode() + raw.encode()).signature.hex()
+    return {
+        "version": "2.0",
+        "routeKey": "POST /interactions",
+        "rawPath": "/interactions",
+        "rawQueryString": "",
+        "headers": {
+            "content-type": "application/json",
+            "user-agent": "Discord-Interactions/1.0 (+https://discord.com)",
+            "x-signature-ed25519": signature,
+            "x-signature-timestamp": TIMESTAMP,
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abcdef1234",
+            "domainName": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+            "http": {"method": "POST", "path": "/interactions", "protocol": "HTTP/1.1",
+                     "sourceIp": "162.159.128.233", "userAgent": "Discord-Interactions/1.0 (+https://discord.com)"},
+            "requestId": "sample-request-id",
+            "routeKey": "POST /interactions",
+            "stage": "$default",
+            "time": "25/Nov/2025:00:00:00 +0000",
+            "timeEpoch": 1764028800000,
+        },
+        "body": raw,
+        "isBase64Encoded": False,
+    }
+
+
+def command(interaction_id: str, name: str, options: dict) -> dict:
+    return {
+        "id": interaction_id,
+        "application_id": APPLICATION_ID,
+        "type": 2,
+        "token": f"sample-interaction-token-{interaction_id}",
+        "version": 1,
+        "guild_id": "1300000000000000100",
+        "channel_id": "1300000000000000200",
+        "member": {"user": USER, "roles": [], "permissions": "2248473465835073"},
+        "data": {"id": "1300000000000000300", "name": name, "type": 1,
+                 "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()]},
+    }
+
+
+def turn(interaction: dict) -> dict:
+    """The queued turn the interactions function makes of an interaction (Turn.to_dict)."""
+    return {
+        "interaction_id": interaction["id"],
+        "application_id": interaction["application_id"],
+        "token": interaction["token"],
+        "user_id": USER["id"],
+        "username": USER["username"],
+        "command": interaction["data"]["name"],
+        "options": {o["name"]: o["value"] for o in interaction["data"]["options"]},
+        "channel_id": interaction["channel_id"],
+        "guild_id": interaction["guild_id"],
+    }
+
+
+def sqs_record(body: dict, sequence: int) -> dict:
+    return {
+        "messageId": f"0e1d2c3b-4a59-4687-9a1b-{sequence:012d}",
+        "receiptHandle": f"sample-receipt-handle-{sequence}",
+        "body": json.dumps(body),
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1764028800000",
+            "SequenceNumber": f"1880000000000000000{sequence:02d}",
+            "MessageGroupId": body["user_id"],
+            "SenderId": "AROAEXAMPLE:companion-InteractionsFunction",
+            "MessageDeduplicationId": body["interaction_id"],
+            "ApproximateFirstReceiveTimestamp": "1764028800100",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:companion-TurnQueue.fifo",
+        "awsRegion": "us-east-1",
+    }
+
+
+def main() -> None:
+    puppy = command("1300000000000001001", "companion", {"message": "I got a new puppy today!"})
+    sparky = command("1300000000000001002", "companion", {"message": "His name is Sparky and he's a golden retriever."})
+    events = {
+        "interaction_ping.json": http_api_event({"id": "1300000000000000999", "application_id": APPLICATION_ID, "type": 1, "token": "ping-token", "version": 1}),
+        "interaction_companion.json": http_api_event(puppy),
+        "turn_batch.json": {"Records": [sqs_record(turn(puppy), 1), sqs_record(turn(sparky), 2)]},
+        "migrate_create.json": {
+            "RequestType": "Create",
+            "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:companion-MigrateFunction",
+            "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/sample-presigned-url",
+            "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/companion/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+            "RequestId": "5d478078-13e9-baf0-464a-7ef285ecc786",
+            "LogicalResourceId": "Migrations",
+            "ResourceType": "Custom::Migrations",
+            "ResourceProperties": {
+                "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:companion-MigrateFunction",
+                "CodeVersion": "1",
+            },
+        },
+    }
+    for name, event in events.items():
+        (HERE / name).write_text(json.dumps(event, indent=2) + "\n")
+    print(f"wrote {len(events)} events; DISCORD_PUBLIC_KEY={SAMPLE_PUBLIC_KEY}")
+
+
+if __name__ == "__main__":
+    main()

