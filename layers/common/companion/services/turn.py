@@ -112,11 +112,13 @@ class TurnService:
         embedding_input = contextual_text(message, previous)
         try:
             vector = self.memory.embedder.embed([embedding_input], kind="document")[0]
-            recalled = self.memory.search(turn.user_id, message, k=MEMORIES_PER_TURN, now=now, query_vector=vector)
         except ProviderError as exc:
             # Answer anyway: recall by words now, embed this memory when the embedder is back.
             log.warning("embedder unavailable", extra={"user_id": turn.user_id, "error": str(exc)})
             vector = None
+        if vector is not None:
+            recalled = self.memory.search(turn.user_id, message, k=MEMORIES_PER_TURN, now=now, query_vector=vector)
+        else:
             recalled = self.memory.search_text(turn.user_id, message, k=MEMORIES_PER_TURN, now=now)
         needs = self.repo.get_needs(turn.user_id)
         context = self._reply_context(message, personality.traits.as_dict(), pad_after, appraisal.rule,
