@@ -151,6 +151,13 @@ def test_dashboard_charts_every_custom_metric_and_the_queues(template):
     for metric in emitted_metrics() | {"ApproximateAgeOfOldestMessage", "ServerlessDatabaseCapacity"}:
         assert f'"{metric}"' in text, metric
     assert "${TurnDeadLetterQueue.QueueName}" in body
+    for metric in ("ACUUtilization", "DatabaseConnections", "ApproximateNumberOfMessagesVisible"):
+        assert f'"{metric}"' in text, metric
+    charted = {(row[1], row[3]) for widget in json.loads(body)["widgets"] if widget["type"] == "metric"
+               for row in widget["properties"]["metrics"] if row[0] == "AWS/Lambda"}
+    for function in resources_of(template, "AWS::Serverless::Function"):
+        for metric in ("Invocations", "Errors", "Duration", "Throttles"):
+            assert (metric, f"${{{function}}}") in charted, (metric, function)
 
 
 def test_alarms_watch_the_dead_letter_queue_and_worker_errors(template):
@@ -164,4 +171,4 @@ def test_alarms_watch_the_dead_letter_queue_and_worker_errors(template):
 def test_outputs_tell_the_operator_where_things_are(template):
     outputs = template["Outputs"]
     assert "/interactions" in outputs["InteractionsEndpoint"]["Value"]["Fn::Sub"]
-    assert {"TurnQueueUrl", "DeadLetterQueueUrl", "AppSecretArn", "DashboardUrl"} <= set(outputs)
+    assert {"TurnQueueUrl", "DeadLetterQueueUrl", "AppSecretArn", "DashboardName", "DashboardUrl", "AuroraEndpoint"} <= set(outputs)
