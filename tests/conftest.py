@@ -7,7 +7,10 @@ Qdrant runs in local mode in memory; the embedder is the real ONNX MiniLM.
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 import warnings
 from pathlib import Path
 
@@ -83,3 +86,32 @@ def lambda_context():
     from companion.local.lambda_context import LocalLambdaContext
 
     return LocalLambdaContext()
+
+
+@pytest.fixture
+def migrate(monkeypatch, empty_database_url):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    monkeypatch.setenv("MIGRATIONS_DIR", str(MIGRATIONS))
+    from companion.local.functions import load_handler
+
+    return load_handler("migrate").handler
+
+
+@pytest.fixture
+def cloudformation():
+    """A local endpoint standing in for the pre-signed S3 URL CloudFormation waits on."""
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PUT(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/response", received
+    server.shutdown()

@@ -74,7 +74,11 @@ def test_turn_batch_is_answered_by_the_worker(runtime, lambda_context):
     assert [i.user_message for i in stored] == [t.message for t in turns]
 
 
-def test_migrate_create_event_has_what_the_handler_reads():
-    create = event("migrate_create.json")
-    assert {"RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId"} <= set(create)
-    assert create["RequestType"] == "Create" and create["ResourceType"] == "Custom::Migrations"
+def test_migrate_create_event_applies_migrations_and_answers_cloudformation(migrate, cloudformation, lambda_context):
+    url, received = cloudformation
+    create = event("migrate_create.json") | {"ResponseURL": url}  # the sample's URL is a placeholder
+    migrate(create, lambda_context)
+    [response] = received
+    assert response["Status"] == "SUCCESS", response["Reason"]
+    assert (response["RequestId"], response["LogicalResourceId"]) == (create["RequestId"], "Migrations")
+    assert "001_init.sql" in response["Data"]["Applied"]

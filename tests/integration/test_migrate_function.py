@@ -1,40 +1,8 @@
 """The migrate function: direct invocation and the CloudFormation custom-resource protocol."""
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
 import psycopg
-import pytest
 
 from companion.local.functions import load_handler
 from tests.conftest import MIGRATIONS
-
-
-@pytest.fixture
-def migrate(monkeypatch, empty_database_url):
-    monkeypatch.setenv("DATABASE_URL", empty_database_url)
-    monkeypatch.setenv("MIGRATIONS_DIR", str(MIGRATIONS))
-    return load_handler("migrate").handler
-
-
-@pytest.fixture
-def cloudformation():
-    """A local endpoint standing in for the pre-signed S3 URL CloudFormation waits on."""
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_PUT(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/response", received
-    server.shutdown()
 
 
 def custom_resource_event(url, request_type="Create"):

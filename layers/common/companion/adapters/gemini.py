@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any, Sequence
 
+import httpx
 import numpy as np
+from google.genai import errors
 
 from ..ports import ProviderError
 
@@ -48,9 +50,6 @@ class GeminiEmbedder:
         return matrix / norms
 
     def _embed_batch(self, texts: list[str], task_type: str) -> list[list[float]]:
-        import httpx
-        from google.genai import errors
-
         config = self._types.EmbedContentConfig(task_type=task_type, output_dimensionality=self.dim)
         try:
             result = self._client.models.embed_content(model=self.model, contents=texts, config=config)

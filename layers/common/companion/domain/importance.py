@@ -11,6 +11,8 @@ import re
 
 import numpy as np
 
+from .appraisal import LIFE_EVENT_LEXICON, sentiment
+
 # (text, score): the first five are IMPORTANCE_SCORING_PROMPT's examples, verbatim.
 IMPORTANCE_ANCHORS: tuple[tuple[str, float], ...] = (
     ("I just got a new puppy named Max!", 0.75),
@@ -79,8 +81,6 @@ def heuristic_importance(text: str) -> float:
     companion discloses nothing. Coarser than the model; it only has to order memories sensibly
     until the nightly pass can rescore them.
     """
-    from .appraisal import LIFE_EVENT_LEXICON, sentiment
-
     words = re.findall(r"[a-z']+", text.lower())
     if not words:
         return 0.05
