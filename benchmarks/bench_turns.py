@@ -100,7 +100,7 @@ def main() -> None:
             t = time.perf_counter()
             rt.send("memories", {"query": query}, user_id="bench-user")
             searches.append((time.perf_counter() - t) * 1000)
-        print(f"/memories end to end over {rt.container.repository.count_memories('bench-user')} memories "
+        print(f"/memories end to end over {rt.container.memory_repo.count_memories('bench-user')} memories "
               f"(n={len(searches)}): p50 {pct(searches, .5):.0f} ms, p95 {pct(searches, .95):.0f} ms")
         rt.close()
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

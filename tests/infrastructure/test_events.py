@@ -70,7 +70,7 @@ def test_turn_batch_is_answered_by_the_worker(runtime, lambda_context):
     turns = [Turn.from_dict(json.loads(r["body"])) for r in batch["Records"]]
     for turn in turns:
         assert runtime.sink.edits[turn.token]
-    stored = runtime.container.repository.list_interactions(turns[0].user_id)
+    stored = runtime.container.interaction_repo.list_interactions(turns[0].user_id)
     assert [i.user_message for i in stored] == [t.message for t in turns]
 
 

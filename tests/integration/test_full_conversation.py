@@ -13,13 +13,13 @@ def test_complete_conversation_flow(runtime):
 
     runtime.send("companion", {"message": "His name is Sparky and he's a golden retriever."}, user_id=USER)
 
-    repo = runtime.container.repository
-    profile = repo.get_profile(USER)
+    c = runtime.container
+    profile = c.profile_repo.get_profile(USER)
     assert profile["initialization_completed"] is True
     assert profile["total_interactions"] == 2
 
     # 1. Database integration: both interactions recorded, in order.
-    interactions = repo.list_interactions(USER)
+    interactions = c.interaction_repo.list_interactions(USER)
     assert len(interactions) >= 2
     assert "Sparky" in interactions[-1].user_message
     assert interactions[0].llm_model_used == "offline-responder-v1"
@@ -30,7 +30,7 @@ def test_complete_conversation_flow(runtime):
     assert any("Sparky" in m.content for m in results)
 
     # 3. Personality integration: happier after good news than before the conversation.
-    final = repo.get_personality(USER).pad
+    final = c.profile_repo.get_personality(USER).pad
     initial = interactions[0].pad_before
     assert final.pleasure > initial["pleasure"]
 
@@ -70,8 +70,8 @@ def test_personality_differs_between_users_and_is_created_once(runtime):
     runtime.send("personality", {}, user_id="p1")
     runtime.send("personality", {}, user_id="p1")
     runtime.send("personality", {}, user_id="p2")
-    repo = runtime.container.repository
-    assert repo.get_personality("p1").traits != repo.get_personality("p2").traits
+    c = runtime.container
+    assert c.profile_repo.get_personality("p1").traits != c.profile_repo.get_personality("p2").traits
     conn = runtime.container.database.connection()
     assert conn.execute("SELECT count(*) AS n FROM personality_state WHERE user_id='p1'").fetchone()["n"] == 1
     assert conn.execute("SELECT count(*) AS n FROM needs WHERE user_id='p1'").fetchone()["n"] == 5

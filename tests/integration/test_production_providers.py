@@ -105,7 +105,7 @@ def test_conversation_with_production_adapters(production_runtime, providers):
     assert first.replies == [f"[{FALLBACK}] Tell me all about him!"]
     assert second.replies == [f"[{PRIMARY}] Tell me all about him!"]
     assert [r["model"] for r in providers.chat_requests] == [PRIMARY, FALLBACK, PRIMARY]
-    interactions = rt.container.repository.list_interactions(USER)
+    interactions = rt.container.interaction_repo.list_interactions(USER)
     assert [i.llm_model_used for i in interactions] == [FALLBACK, PRIMARY]
     conn = rt.container.database.connection()
     flags = conn.execute("SELECT fallback_used FROM interactions WHERE user_id=%s ORDER BY id", (USER,)).fetchall()

@@ -42,7 +42,7 @@ def test_a_poison_record_fails_alone(runtime, worker, lambda_context):
     result = worker(event, lambda_context)
     assert sorted(f["itemIdentifier"] for f in result["batchItemFailures"]) == ["poison-1", "poison-2"]
     assert runtime.sink.edits[good.token]  # the good turn was answered
-    assert len(runtime.container.repository.list_interactions("u2")) == 1
+    assert len(runtime.container.interaction_repo.list_interactions("u2")) == 1
 
 
 def test_a_failing_record_holds_back_only_its_own_users_later_turns(runtime, worker, lambda_context):
@@ -61,14 +61,14 @@ def test_a_failing_record_holds_back_only_its_own_users_later_turns(runtime, wor
 def test_a_redelivered_turn_is_not_run_twice_but_its_reply_is_resent(runtime, worker, lambda_context):
     turn = turn_for(runtime, "I got a new puppy today!")
     body = json.dumps(turn.to_dict())
-    repo = runtime.container.repository
+    c = runtime.container
     worker(sqs_event([record(body, "m1", "u1")]), lambda_context)
-    pleasure_after_first = repo.get_personality("u1").pad.pleasure
+    pleasure_after_first = c.profile_repo.get_personality("u1").pad.pleasure
     result = worker(sqs_event([record(body, "m1-again", "u1")]), lambda_context)
     assert result["batchItemFailures"] == []
-    assert len(repo.list_interactions("u1")) == 1
-    assert repo.count_memories("u1") == 1
-    assert repo.get_personality("u1").pad.pleasure == pleasure_after_first
+    assert len(c.interaction_repo.list_interactions("u1")) == 1
+    assert c.memory_repo.count_memories("u1") == 1
+    assert c.profile_repo.get_personality("u1").pad.pleasure == pleasure_after_first
     first, second = runtime.sink.edits[turn.token]
     assert first == second
 
@@ -83,7 +83,7 @@ def test_reply_model_outage_apologises_and_keeps_the_message(runtime, worker, la
     result = worker(sqs_event([record(json.dumps(turn.to_dict()), "m1", "u1")]), lambda_context)
     assert result["batchItemFailures"] == []
     assert runtime.sink.edits[turn.token] == [OUTAGE_REPLY]
-    [row] = runtime.container.repository.list_interactions("u1")
+    [row] = runtime.container.interaction_repo.list_interactions("u1")
     conn = runtime.container.database.connection()
     flags = conn.execute("SELECT error_occurred, fallback_used, error_message FROM interactions WHERE id=%s", (row.id,)).fetchone()
     assert flags["error_occurred"] and flags["fallback_used"] and "503" in flags["error_message"]
@@ -125,7 +125,7 @@ def test_database_blip_fails_the_turn_and_the_retry_succeeds(runtime, pg_server)
     exchange = runtime.send("companion", {"message": "Still there?"}, user_id="u1")
     # First delivery hit the dead connection and was reported failed; the redelivery answered.
     assert len(exchange.replies) == 1
-    assert len(runtime.container.repository.list_interactions("u1")) == 1
+    assert len(runtime.container.interaction_repo.list_interactions("u1")) == 1
     assert runtime.queue.dead_letters == []
 
 
@@ -136,7 +136,7 @@ def test_expired_interaction_token_is_not_retried_and_state_is_kept(runtime, wor
     turn = turn_for(runtime, "I got a new puppy today!")
     result = worker(sqs_event([record(json.dumps(turn.to_dict()), "m1", "u1")]), lambda_context)
     assert result["batchItemFailures"] == []
-    assert len(runtime.container.repository.list_interactions("u1")) == 1
+    assert len(runtime.container.interaction_repo.list_interactions("u1")) == 1
 
 
 def test_discord_outage_is_retried_and_the_stored_reply_delivered(runtime):
@@ -151,7 +151,7 @@ def test_discord_outage_is_retried_and_the_stored_reply_delivered(runtime):
     runtime.container.turns.discord = DiscordRestClient(BASE_URL, http_client=httpx.Client(transport=httpx.MockTransport(flaky)))
     exchange = runtime.send("companion", {"message": "I got a new puppy today!"}, user_id="u1")
     assert len(calls) == 2 and len(exchange.replies) == 1
-    assert exchange.replies[0] == runtime.container.repository.list_interactions("u1")[0].agent_response
+    assert exchange.replies[0] == runtime.container.interaction_repo.list_interactions("u1")[0].agent_response
 
 
 def test_empty_and_oversized_queued_messages_get_clear_replies(runtime, worker, lambda_context):
@@ -162,4 +162,4 @@ def test_empty_and_oversized_queued_messages_get_clear_replies(runtime, worker, 
     assert result["batchItemFailures"] == []
     assert "didn't say anything" in runtime.sink.edits[empty.token][0]
     assert "too long" in runtime.sink.edits[huge.token][0]
-    assert runtime.container.repository.list_interactions("u1") == []
+    assert runtime.container.interaction_repo.list_interactions("u1") == []

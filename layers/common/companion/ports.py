@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 if TYPE_CHECKING:  # the interactions function imports this module and must stay light
     import numpy as np
 
-    from .domain.models import Reply, ReplyContext
+    from .domain.models import (
+        Memory, MemoryRecord, PersonalitySnapshot, Reply, ReplyContext, StoredInteraction,
+    )
+    from .domain.needs import Need
+    from .domain.pad import PAD
+    from .domain.personality import BigFive
+
+# A transaction handle: repositories' write methods take the one ``UnitOfWork.scoped`` yields,
+# so one turn's writes across aggregates commit together.
+Tx = Any
 
 
 class ProviderError(RuntimeError):
@@ -66,3 +77,68 @@ class DiscordClient(Protocol):
 
 class TurnQueue(Protocol):
     def send(self, body: dict[str, Any], *, group_id: str, dedup_id: str) -> None: ...
+
+
+# --- persistence (PostgreSQL in every deployment; one repository per aggregate) -------------------
+
+
+class UnitOfWork(Protocol):
+    def scoped(self, user_id: str) -> AbstractContextManager[Tx]:
+        """A transaction that can see and change only ``user_id``'s rows."""
+
+
+class ProfileStore(Protocol):
+    def profile_exists(self, user_id: str) -> bool: ...
+
+    def get_profile(self, user_id: str) -> dict | None: ...
+
+    def create_user(self, user_id: str, username: str, traits: BigFive, baseline: PAD,
+                    needs: Sequence[Need]) -> bool: ...
+
+    def touch_profile(self, tx: Tx, user_id: str, username: str, now: datetime) -> None: ...
+
+    def get_personality(self, user_id: str) -> PersonalitySnapshot | None: ...
+
+    def set_pad(self, tx: Tx, user_id: str, pad: PAD, trigger: str, now: datetime) -> None: ...
+
+
+class NeedsStore(Protocol):
+    def get_needs(self, user_id: str) -> list[Need]: ...
+
+    def satisfy_needs(self, tx: Tx, user_id: str, need_types: Sequence[str], now: datetime) -> None: ...
+
+
+class InteractionStore(Protocol):
+    def find_interaction(self, user_id: str, interaction_key: str) -> StoredInteraction | None: ...
+
+    def insert_interaction(self, tx: Tx, **fields: Any) -> int | None: ...
+
+    def list_interactions(self, user_id: str, limit: int = 100) -> list[StoredInteraction]: ...
+
+    def recent_exchanges(self, user_id: str, limit: int) -> list[StoredInteraction]: ...
+
+    def current_session(self, user_id: str, now: datetime, idle_minutes: int) -> tuple[str | None, int]: ...
+
+
+class MemoryStore(Protocol):
+    def insert_memory(self, tx: Tx, record: MemoryRecord, source_interaction_id: int | None) -> None: ...
+
+    def unembedded_memories(self, user_id: str, limit: int = 100) -> list[tuple[str, str]]: ...
+
+    def set_embeddings(self, user_id: str, embedding_model: str,
+                       vectors: Sequence[tuple[str, np.ndarray]]) -> None: ...
+
+    def text_search_memories(self, user_id: str, query: str, limit: int) -> list[Memory]: ...
+
+    def mark_indexed(self, user_id: str, memory_ids: Sequence[str], now: datetime) -> None: ...
+
+    def unindexed_memories(self, user_id: str, embedding_model: str) -> list[MemoryRecord]: ...
+
+    def memories_by_ids(self, user_id: str, memory_ids: Sequence[str]) -> dict[str, Memory]: ...
+
+    def nearest_memories(self, user_id: str, embedding_model: str, vector: np.ndarray,
+                         limit: int) -> list[tuple[Memory, np.ndarray, float]]: ...
+
+    def record_memory_access(self, user_id: str, memory_ids: Sequence[str], now: datetime) -> None: ...
+
+    def count_memories(self, user_id: str) -> int: ...

@@ -39,10 +39,28 @@ class Container:
         return Database(self.settings.database_url)
 
     @cached_property
-    def repository(self):
-        from .adapters.postgres import Repository
+    def profile_repo(self):
+        from .adapters.postgres import ProfileRepository
 
-        return Repository(self.database)
+        return ProfileRepository(self.database)
+
+    @cached_property
+    def needs_repo(self):
+        from .adapters.postgres import NeedsRepository
+
+        return NeedsRepository(self.database)
+
+    @cached_property
+    def interaction_repo(self):
+        from .adapters.postgres import InteractionRepository
+
+        return InteractionRepository(self.database)
+
+    @cached_property
+    def memory_repo(self):
+        from .adapters.postgres import MemoryRepository
+
+        return MemoryRepository(self.database)
 
     @cached_property
     def vector_store(self):
@@ -149,19 +167,23 @@ class Container:
     def users(self):
         from .services.users import UserService
 
-        return UserService(self.repository, personality_salt=self.settings.personality_salt)
+        return UserService(self.profile_repo, personality_salt=self.settings.personality_salt)
 
     @cached_property
     def memory(self):
         from .services.memory import MemoryService
 
-        return MemoryService(self.repository, self.vector_store, self.embedder, self.importance_scorer)
+        return MemoryService(self.memory_repo, self.vector_store, self.embedder, self.importance_scorer)
 
     @cached_property
     def turns(self):
         from .services.turn import TurnService
 
-        return TurnService(self.repository, self.users, self.memory, self.reply_model, self.discord, self.clock)
+        return TurnService(
+            uow=self.database, profiles=self.profile_repo, needs=self.needs_repo,
+            interactions=self.interaction_repo, users=self.users, memory=self.memory,
+            reply_model=self.reply_model, discord=self.discord, clock=self.clock,
+        )
 
 
 _container: Container | None = None

@@ -8,11 +8,10 @@ from typing import Sequence
 
 import numpy as np
 
-from ..adapters.postgres import Repository
 from ..domain.importance import heuristic_importance
 from ..domain.mmr import mmr_select
 from ..domain.models import Memory, MemoryRecord
-from ..ports import Embedder, ImportanceScorer, ProviderError, VectorStore
+from ..ports import Embedder, ImportanceScorer, MemoryStore, ProviderError, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +34,14 @@ def contextual_text(message: str, previous: str | None) -> str:
 class MemoryService:
     def __init__(
         self,
-        repo: Repository,
+        memories: MemoryStore,
         store: VectorStore,
         embedder: Embedder,
         scorer: ImportanceScorer,
         *,
         min_similarity: float = MIN_SIMILARITY,
     ):
-        self.repo = repo
+        self.memories = memories
         self.store = store
         self.embedder = embedder
         self.scorer = scorer
@@ -105,23 +104,23 @@ class MemoryService:
         except Exception:
             log.warning("vector index unavailable; %d memories left to index later", len(records), exc_info=True)
             return False
-        self.repo.mark_indexed(user_id, [r.id for r in records], now)
+        self.memories.mark_indexed(user_id, [r.id for r in records], now)
         return True
 
     def index_pending(self, user_id: str, now: datetime) -> int:
         """Finish memories an outage left behind: embed the unembedded, index the unindexed.
         Returns how many memories were indexed; never raises for a provider still down."""
-        pending = self.repo.unembedded_memories(user_id)
+        pending = self.memories.unembedded_memories(user_id)
         if pending:
             try:
                 vectors = self.embedder.embed([text for _, text in pending], kind="document")
             except ProviderError as error:
                 log.warning("embedder still unavailable; %d memories wait: %s", len(pending), error)
             else:
-                self.repo.set_embeddings(
+                self.memories.set_embeddings(
                     user_id, self.embedder.model_id, [(mid, vectors[i]) for i, (mid, _) in enumerate(pending)]
                 )
-        unindexed = self.repo.unindexed_memories(user_id, self.embedder.model_id)
+        unindexed = self.memories.unindexed_memories(user_id, self.embedder.model_id)
         return len(unindexed) if unindexed and self.index(user_id, unindexed, now) else 0
 
     # --- recall ------------------------------------------------------------------------------
@@ -152,17 +151,17 @@ class MemoryService:
         ids = [c[0] for c in candidates]
         vectors = np.vstack([c[1] for c in candidates])
         order = mmr_select(query_vector, vectors, k, lambda_param)
-        rows = self.repo.memories_by_ids(user_id, [ids[i] for i in order])
+        rows = self.memories.memories_by_ids(user_id, [ids[i] for i in order])
         chosen = [replace(rows[ids[i]], similarity=candidates[i][2]) for i in order if ids[i] in rows]
-        self.repo.record_memory_access(user_id, [m.id for m in chosen], now)
+        self.memories.record_memory_access(user_id, [m.id for m in chosen], now)
         return chosen
 
     def search_text(self, user_id: str, query: str, *, k: int = 5, now: datetime) -> list[Memory]:
         """Recall by words (PostgreSQL full-text), the seed's fallback when embeddings fail."""
         if k <= 0 or not query.strip():
             return []
-        found = self.repo.text_search_memories(user_id, query, k)
-        self.repo.record_memory_access(user_id, [m.id for m in found], now)
+        found = self.memories.text_search_memories(user_id, query, k)
+        self.memories.record_memory_access(user_id, [m.id for m in found], now)
         return found
 
     def _candidates(self, user_id: str, query_vector: np.ndarray, limit: int) -> list[tuple[str, np.ndarray, float]]:
@@ -174,5 +173,5 @@ class MemoryService:
         except Exception:
             # The index is derived from PostgreSQL, which can answer the same question exactly.
             log.warning("vector index unavailable; searching PostgreSQL instead", exc_info=True)
-            rows = self.repo.nearest_memories(user_id, model, query_vector, limit)
+            rows = self.memories.nearest_memories(user_id, model, query_vector, limit)
             return [(m.id, vec, sim) for m, vec, sim in rows if sim >= self.min_similarity]

@@ -1,25 +1,29 @@
 """One turn of conversation, and the read-only commands, from a queued Turn to Discord.
 
-converse: load-or-create user -> appraisal -> PAD update -> needs satisfaction -> recall (MMR)
--> prompt -> reply model -> persist interaction, PAD, needs and the new memory in one
-transaction (idempotent on the interaction id) -> index the memory -> edit the deferred reply.
+A /companion turn is a list of named steps over one ``Conversation`` (the turn's working state):
+appraise (load-or-create the user, OCC appraisal, PAD update) -> recall (history, embedding,
+memories by MMR) -> compose (the seed's personality prompt) -> reply (the reply model) -> persist
+(interaction, PAD, needs and the new memory in one transaction, idempotent on the interaction id)
+-> index (the memory into the vector store) -> deliver (edit the deferred reply).
 """
 from __future__ import annotations
 
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
-from ..adapters.postgres import Repository
-from ..domain.appraisal import appraise
-from ..domain.models import MAX_MESSAGE_CHARS, Reply, ReplyContext, Turn
+from ..domain.appraisal import Appraisal, appraise
+from ..domain.models import MAX_MESSAGE_CHARS, Memory, MemoryRecord, Reply, ReplyContext, Turn
 from ..domain.needs import needs_met_by_message
-from ..domain.pad import update_pad_state
+from ..domain.pad import PAD, update_pad_state
 from ..domain.prompts import personality_prompt
-from ..ports import DiscordClient, InteractionExpired, ProviderError, ReplyModel
+from ..ports import (
+    DiscordClient, InteractionExpired, InteractionStore, NeedsStore, ProfileStore, ProviderError,
+    ReplyModel, UnitOfWork,
+)
 from .memory import MemoryService, contextual_text
 from .users import UserService
 
@@ -45,17 +49,55 @@ class TurnOutcome:
     memories_retrieved: int = 0
 
 
+@dataclass
+class Conversation:
+    """The working state of one /companion turn, filled in step by step."""
+
+    turn: Turn
+    now: datetime
+    started: float
+    appraisal: Appraisal | None = None
+    traits: dict[str, float] = field(default_factory=dict)
+    pad_before: PAD | None = None
+    pad_after: PAD | None = None
+    session_id: str | None = None
+    session_length: int = 0
+    history: list[Any] = field(default_factory=list)
+    embedding_input: str = ""
+    vector: Any = None  # the message's embedding; None when the embedder is down
+    recalled: list[Memory] = field(default_factory=list)
+    context: ReplyContext | None = None
+    reply: Reply | None = None
+    error: str | None = None
+    memory: MemoryRecord | None = None
+
+    @property
+    def message(self) -> str:
+        return self.turn.message
+
+    @property
+    def user_id(self) -> str:
+        return self.turn.user_id
+
+
 class TurnService:
     def __init__(
         self,
-        repo: Repository,
+        *,
+        uow: UnitOfWork,
+        profiles: ProfileStore,
+        needs: NeedsStore,
+        interactions: InteractionStore,
         users: UserService,
         memory: MemoryService,
         reply_model: ReplyModel,
         discord: DiscordClient,
         clock: Callable[[], datetime],
     ):
-        self.repo = repo
+        self.uow = uow
+        self.profiles = profiles
+        self.needs = needs
+        self.interactions = interactions
         self.users = users
         self.memory = memory
         self.reply_model = reply_model
@@ -78,99 +120,130 @@ class TurnService:
     # --- /companion ----------------------------------------------------------------------------
 
     def _converse(self, turn: Turn) -> TurnOutcome:
-        started = time.perf_counter()
-        message = turn.message
-        if not message:
-            self.discord.edit_original(turn.application_id, turn.token, "You didn't say anything. What's on your mind?")
+        rejection = self._rejection(turn.message)
+        if rejection:
+            self._send(turn, rejection)
             return TurnOutcome(turn.command, "rejected")
-        if len(message) > MAX_MESSAGE_CHARS:
-            self.discord.edit_original(
-                turn.application_id, turn.token,
-                f"That message is too long for me ({len(message):,} characters; the limit is {MAX_MESSAGE_CHARS:,}).",
-            )
-            return TurnOutcome(turn.command, "rejected")
-
-        done = self.repo.find_interaction(turn.user_id, turn.interaction_id)
-        if done is not None:
-            # Redelivery (SQS is at-least-once): the turn already happened. Finish what may not
-            # have: index its memory and send the stored reply again.
-            self.memory.index_pending(turn.user_id, self.clock())
-            self.discord.edit_original(turn.application_id, turn.token, done.agent_response)
+        if self._redeliver(turn):
             return TurnOutcome(turn.command, "duplicate")
 
-        now = self.clock()
-        self.users.ensure_user(turn.user_id, turn.username)
-        personality = self.repo.get_personality(turn.user_id)
-        appraisal = appraise(message)
-        pad_before = personality.pad
-        pad_after = update_pad_state(pad_before, appraisal.delta)
+        c = Conversation(turn=turn, now=self.clock(), started=time.perf_counter())
+        self._appraise(c)
+        self._recall(c)
+        self._compose(c)
+        self._reply(c)
+        if not self._persist(c):  # a concurrent delivery won the race: it replies
+            return TurnOutcome(turn.command, "duplicate")
+        self._index(c)
+        self._send(turn, c.reply.text)
+        return TurnOutcome(turn.command, "replied", self._elapsed_ms(c), c.reply.fallback_used,
+                           memories_retrieved=len(c.recalled))
 
-        session_id, length = self.repo.current_session(turn.user_id, now, SESSION_IDLE_MINUTES)
-        history = self.repo.recent_exchanges(turn.user_id, HISTORY_TURNS)
-        previous = history[-1].user_message if session_id and history else None
+    @staticmethod
+    def _rejection(message: str) -> str | None:
+        if not message:
+            return "You didn't say anything. What's on your mind?"
+        if len(message) > MAX_MESSAGE_CHARS:
+            return (f"That message is too long for me ({len(message):,} characters; the limit is "
+                    f"{MAX_MESSAGE_CHARS:,}).")
+        return None
+
+    def _redeliver(self, turn: Turn) -> bool:
+        """SQS is at-least-once: a turn that already happened finishes what may not have (its
+        memory's indexing) and sends the stored reply again."""
+        done = self.interactions.find_interaction(turn.user_id, turn.interaction_id)
+        if done is None:
+            return False
+        self.memory.index_pending(turn.user_id, self.clock())
+        self._send(turn, done.agent_response)
+        return True
+
+    def _appraise(self, c: Conversation) -> None:
+        self.users.ensure_user(c.user_id, c.turn.username)
+        personality = self.profiles.get_personality(c.user_id)
+        c.traits = personality.traits.as_dict()
+        c.appraisal = appraise(c.message)
+        c.pad_before = personality.pad
+        c.pad_after = update_pad_state(personality.pad, c.appraisal.delta)
+
+    def _recall(self, c: Conversation) -> None:
+        c.session_id, c.session_length = self.interactions.current_session(c.user_id, c.now, SESSION_IDLE_MINUTES)
+        c.history = self.interactions.recent_exchanges(c.user_id, HISTORY_TURNS)
+        previous = c.history[-1].user_message if c.session_id and c.history else None
         # One embedding serves both recall (what does this remind me of?) and the new memory.
-        embedding_input = contextual_text(message, previous)
+        c.embedding_input = contextual_text(c.message, previous)
         try:
-            vector = self.memory.embedder.embed([embedding_input], kind="document")[0]
+            c.vector = self.memory.embedder.embed([c.embedding_input], kind="document")[0]
         except ProviderError as exc:
             # Answer anyway: recall by words now, embed this memory when the embedder is back.
-            log.warning("embedder unavailable", extra={"user_id": turn.user_id, "error": str(exc)})
-            vector = None
-        if vector is not None:
-            recalled = self.memory.search(turn.user_id, message, k=MEMORIES_PER_TURN, now=now, query_vector=vector)
+            log.warning("embedder unavailable", extra={"user_id": c.user_id, "error": str(exc)})
+        if c.vector is not None:
+            c.recalled = self.memory.search(c.user_id, c.message, k=MEMORIES_PER_TURN, now=c.now,
+                                            query_vector=c.vector)
         else:
-            recalled = self.memory.search_text(turn.user_id, message, k=MEMORIES_PER_TURN, now=now)
-        needs = self.repo.get_needs(turn.user_id)
-        context = self._reply_context(message, personality.traits.as_dict(), pad_after, appraisal.rule,
-                                      needs, history, [m.content for m in recalled])
-        error: str | None = None
-        try:
-            reply = self.reply_model.reply(context)
-        except ProviderError as exc:
-            log.error("reply model unavailable", extra={"user_id": turn.user_id, "error": str(exc)})
-            reply, error = Reply(text=OUTAGE_REPLY, model="none", fallback_used=True), str(exc)
+            c.recalled = self.memory.search_text(c.user_id, c.message, k=MEMORIES_PER_TURN, now=c.now)
 
-        memory_id = str(uuid.uuid5(MEMORY_NAMESPACE, f"{turn.interaction_id}:user"))
-        record = self.memory.prepare(turn.user_id, message, memory_id=memory_id, now=now, vector=vector,
-                                     embedding_input=embedding_input, defer_embedding=vector is None)
-        latency_ms = int((time.perf_counter() - started) * 1000)
-        with self.repo.db.transaction() as tx:
-            interaction_id = self.repo.insert_interaction(
+    def _compose(self, c: Conversation) -> None:
+        c.context = self._reply_context(c.message, c.traits, c.pad_after, c.appraisal.rule,
+                                        self.needs.get_needs(c.user_id), c.history,
+                                        [m.content for m in c.recalled])
+
+    def _reply(self, c: Conversation) -> None:
+        try:
+            c.reply = self.reply_model.reply(c.context)
+        except ProviderError as exc:
+            log.error("reply model unavailable", extra={"user_id": c.user_id, "error": str(exc)})
+            c.reply, c.error = Reply(text=OUTAGE_REPLY, model="none", fallback_used=True), str(exc)
+
+    def _persist(self, c: Conversation) -> bool:
+        """Interaction, PAD, needs and the new memory in one transaction; False when this
+        interaction was already recorded by a concurrent delivery."""
+        memory_id = str(uuid.uuid5(MEMORY_NAMESPACE, f"{c.turn.interaction_id}:user"))
+        c.memory = self.memory.prepare(c.user_id, c.message, memory_id=memory_id, now=c.now, vector=c.vector,
+                                       embedding_input=c.embedding_input, defer_embedding=c.vector is None)
+        with self.uow.scoped(c.user_id) as tx:
+            interaction_id = self.interactions.insert_interaction(
                 tx,
-                interaction_key=turn.interaction_id,
-                timestamp=now,
-                user_id=turn.user_id,
-                user_message=message,
-                agent_response=reply.text,
-                session_id=session_id or str(uuid.uuid4()),
-                conversation_length=length + 1,
-                pad_before=pad_before.as_dict(),
-                pad_after=pad_after.as_dict(),
-                emotion_before=pad_before.label,
-                emotion_after=pad_after.label,
-                response_time_ms=latency_ms,
-                token_count=reply.token_count,
-                llm_model_used=reply.model,
-                memories_retrieved=len(recalled),
+                interaction_key=c.turn.interaction_id,
+                timestamp=c.now,
+                user_id=c.user_id,
+                user_message=c.message,
+                agent_response=c.reply.text,
+                session_id=c.session_id or str(uuid.uuid4()),
+                conversation_length=c.session_length + 1,
+                pad_before=c.pad_before.as_dict(),
+                pad_after=c.pad_after.as_dict(),
+                emotion_before=c.pad_before.label,
+                emotion_after=c.pad_after.label,
+                response_time_ms=self._elapsed_ms(c),
+                token_count=c.reply.token_count,
+                llm_model_used=c.reply.model,
+                memories_retrieved=len(c.recalled),
                 memories_stored=1,
-                error_occurred=error is not None,
-                error_message=error,
-                fallback_used=reply.fallback_used,
+                error_occurred=c.error is not None,
+                error_message=c.error,
+                fallback_used=c.reply.fallback_used,
             )
-            if interaction_id is None:  # a concurrent delivery won the race: it replies
-                return TurnOutcome(turn.command, "duplicate")
-            self.repo.set_pad(tx, turn.user_id, pad_after, f"interaction:{appraisal.rule}", now)
-            self.repo.satisfy_needs(tx, turn.user_id, sorted(needs_met_by_message(message)), now)
-            self.repo.insert_memory(tx, record, interaction_id)
-            self.repo.touch_profile(tx, turn.user_id, turn.username, now)
-        if record.vector is not None:
+            if interaction_id is None:
+                return False
+            self.profiles.set_pad(tx, c.user_id, c.pad_after, f"interaction:{c.appraisal.rule}", c.now)
+            self.needs.satisfy_needs(tx, c.user_id, sorted(needs_met_by_message(c.message)), c.now)
+            self.memory.memories.insert_memory(tx, c.memory, interaction_id)
+            self.profiles.touch_profile(tx, c.user_id, c.turn.username, c.now)
+        return True
+
+    def _index(self, c: Conversation) -> None:
+        if c.memory.vector is not None:
             # Also finishes anything an earlier outage left unembedded or unindexed.
-            self.memory.index(turn.user_id, [record], now)
-            self.memory.index_pending(turn.user_id, now)
-        self.discord.edit_original(turn.application_id, turn.token, reply.text)
-        return TurnOutcome(
-            turn.command, "replied", latency_ms, reply.fallback_used, memories_retrieved=len(recalled)
-        )
+            self.memory.index(c.user_id, [c.memory], c.now)
+            self.memory.index_pending(c.user_id, c.now)
+
+    def _send(self, turn: Turn, text: str) -> None:
+        self.discord.edit_original(turn.application_id, turn.token, text)
+
+    @staticmethod
+    def _elapsed_ms(c: Conversation) -> int:
+        return int((time.perf_counter() - c.started) * 1000)
 
     @staticmethod
     def _reply_context(message, traits, pad, rule, needs, history, memories) -> ReplyContext:
@@ -198,7 +271,7 @@ class TurnService:
         query = turn.query
         if not query:
             text = "Tell me what to look for, e.g. `/memories query: my dog`."
-        elif not self.repo.profile_exists(turn.user_id):
+        elif not self.profiles.profile_exists(turn.user_id):
             text = "We haven't talked yet, so I don't have any memories of you."
         else:
             found = self.memory.search(turn.user_id, query, k=MEMORIES_PER_TURN, now=self.clock())
@@ -210,13 +283,13 @@ class TurnService:
                     when = m.created_at.strftime("%d %b %Y")
                     lines.append(f"• {m.content} ({when}, importance {m.importance:.2f})")
                 text = "\n".join(lines)
-        self.discord.edit_original(turn.application_id, turn.token, text)
+        self._send(turn, text)
         return TurnOutcome(turn.command, "replied")
 
     def _personality(self, turn: Turn) -> TurnOutcome:
         self.users.ensure_user(turn.user_id, turn.username)
-        p = self.repo.get_personality(turn.user_id)
-        needs = self.repo.get_needs(turn.user_id)
+        p = self.profiles.get_personality(turn.user_id)
+        needs = self.needs.get_needs(turn.user_id)
         traits = " · ".join(f"{name.capitalize()} {value:.2f}" for name, value in p.traits.as_dict().items())
         text = "\n".join([
             f"**Mood:** {p.emotion_label} (pleasure {p.pad.pleasure:+.2f}, arousal {p.pad.arousal:+.2f}, "
@@ -227,5 +300,5 @@ class TurnService:
             "**Needs:** " + ", ".join(f"{n.need_type} {n.current_level:.2f}" for n in needs),
             "**Quirks:** none yet",
         ])
-        self.discord.edit_original(turn.application_id, turn.token, text)
+        self._send(turn, text)
         return TurnOutcome(turn.command, "replied")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from ..adapters.postgres import Repository
 from ..domain.needs import initial_needs
 from ..domain.personality import baseline_pad, generate_big_five
+from ..ports import ProfileStore
 
 log = logging.getLogger(__name__)
 
@@ -15,17 +15,17 @@ class UserCreationError(RuntimeError):
 
 
 class UserService:
-    def __init__(self, repo: Repository, *, personality_salt: str = ""):
-        self.repo = repo
+    def __init__(self, profiles: ProfileStore, *, personality_salt: str = ""):
+        self.profiles = profiles
         self._salt = personality_salt
 
     def ensure_user(self, user_id: str, username: str = "") -> bool:
         """Create the user's companion if it does not exist; True when it was created now."""
-        if self.repo.profile_exists(user_id):
+        if self.profiles.profile_exists(user_id):
             return False
         traits = generate_big_five(user_id, salt=self._salt)
         try:
-            created = self.repo.create_user(user_id, username, traits, baseline_pad(traits), initial_needs())
+            created = self.profiles.create_user(user_id, username, traits, baseline_pad(traits), initial_needs())
         except Exception as exc:
             raise UserCreationError(f"creating the companion for user {user_id} failed: {exc}") from exc
         if created:
