@@ -6,9 +6,11 @@ Qdrant runs in local mode in memory; the embedder is the real ONNX MiniLM.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
+import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 import warnings
@@ -23,6 +25,15 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Run as root, embedded PostgreSQL runs as its own system user and must traverse to its data
+# directory under tmp_path. Every pytest session resets /tmp/pytest-of-<user> to 0700 when it starts,
+# so a session started by anyone else mid-run broke initdb ("Permission denied"). Each checkout
+# gets a temp root of its own instead.
+if hasattr(os, "geteuid") and os.geteuid() == 0 and "PYTEST_DEBUG_TEMPROOT" not in os.environ:
+    _temproot = Path(tempfile.gettempdir()) / f"companion-tests-{hashlib.sha1(str(REPO_ROOT).encode()).hexdigest()[:10]}"
+    _temproot.mkdir(exist_ok=True)
+    os.environ["PYTEST_DEBUG_TEMPROOT"] = str(_temproot)
 MIGRATIONS = REPO_ROOT / "migrations"
 TEMPLATE = "companion_template"
 _db_counter = itertools.count()
