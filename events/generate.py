@@ -1,4 +1,7 @@
-"""Regenerates the sample events in this folder: `.venv/bin/python events/generate.py`.
+"""Regenerates the sample events: `.venv/bin/python events/generate.py`.
+
+Layout: `events/<function>/<case>.json`, where <function> is the folder in functions/ whose handler
+takes the event (events/README.md gives each one's `sam local invoke` line).
 
 The interaction events are signed for real with a fixed sample key (never use it for a real
 application): set DISCORD_PUBLIC_KEY to SAMPLE_PUBLIC_KEY (printed, and in events/README.md) and
@@ -106,10 +109,11 @@ def main() -> None:
     puppy = command("1300000000000001001", "companion", {"message": "I got a new puppy today!"})
     sparky = command("1300000000000001002", "companion", {"message": "His name is Sparky and he's a golden retriever."})
     events = {
-        "interaction_ping.json": http_api_event({"id": "1300000000000000999", "application_id": APPLICATION_ID, "type": 1, "token": "ping-token", "version": 1}),
-        "interaction_companion.json": http_api_event(puppy),
-        "turn_batch.json": {"Records": [sqs_record(turn(puppy), 1), sqs_record(turn(sparky), 2)]},
-        "migrate_create.json": {
+        "interactions/ping.json": http_api_event({"id": "1300000000000000999", "application_id": APPLICATION_ID, "type": 1, "token": "ping-token", "version": 1}),
+        "interactions/companion.json": http_api_event(puppy),
+        "turn_worker/batch.json": {"Records": [sqs_record(turn(puppy), 1), sqs_record(turn(sparky), 2)]},
+        "migrate/direct.json": {"action": "migrate"},
+        "migrate/create.json": {
             "RequestType": "Create",
             "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:companion-MigrateFunction",
             "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/sample-presigned-url",
@@ -124,7 +128,9 @@ def main() -> None:
         },
     }
     for name, event in events.items():
-        (HERE / name).write_text(json.dumps(event, indent=2) + "\n")
+        path = HERE / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(event, indent=2) + "\n")
     print(f"wrote {len(events)} events; DISCORD_PUBLIC_KEY={SAMPLE_PUBLIC_KEY}")
 
 
