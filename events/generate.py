@@ -5,9 +5,13 @@ takes the event (events/README.md gives each one's `sam local invoke` line).
 
 The interaction events are signed for real with a fixed sample key (never use it for a real
 application): set DISCORD_PUBLIC_KEY to SAMPLE_PUBLIC_KEY (printed, and in events/README.md) and
-the interactions function accepts them. Signatures do not expire, so the files stay valid.
+the interactions function accepts them. They are signed at a fixed time, and the interactions
+function refuses a signature more than 5 minutes from its clock (replays): for `sam local invoke`,
+sign them at the current time with `SAMPLE_EVENTS_TIMESTAMP=$(date +%s) .venv/bin/python
+events/generate.py` (and do not commit those).
 """
 import json
+import os
 from pathlib import Path
 
 from nacl.signing import SigningKey
@@ -16,7 +20,7 @@ HERE = Path(__file__).parent
 SAMPLE_SEED = b"companion-sample-events-seed-32b"  # 32 bytes
 SIGNING_KEY = SigningKey(SAMPLE_SEED)
 SAMPLE_PUBLIC_KEY = SIGNING_KEY.verify_key.encode().hex()
-TIMESTAMP = "1764028800"  # 2025-11-25T00:00:00Z
+TIMESTAMP = os.environ.get("SAMPLE_EVENTS_TIMESTAMP", "1764028800")  # 2025-11-25T00:00:00Z
 APPLICATION_ID = "1300000000000000000"
 USER = {"id": "1300000000000000001", "username": "sample_user", "global_name": "Sample"}
 

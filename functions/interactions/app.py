@@ -23,8 +23,10 @@ def _response(status: int, body: dict) -> dict:
 def handler(event, context):
     if not isinstance(event, dict):
         return _response(400, {"error": "malformed event"})
-    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
-    body = event.get("body") or ""
+    headers, body = event.get("headers") or {}, event.get("body") or ""
+    if not isinstance(headers, dict) or not isinstance(body, str):
+        return _response(400, {"error": "malformed event"})
+    headers = {str(k).lower(): v if isinstance(v, str) else None for k, v in headers.items()}
     try:
         raw = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode()
     except (binascii.Error, ValueError):

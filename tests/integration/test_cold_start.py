@@ -10,7 +10,7 @@ HEAVY = ["numpy", "psycopg", "qdrant_client", "onnxruntime", "tokenizers", "open
 
 def test_interactions_function_loads_nothing_heavy():
     script = textwrap.dedent(f"""
-        import json, sys
+        import json, sys, time
         from nacl.signing import SigningKey
         from companion.config import Settings
         from companion.local.lambda_context import LocalLambdaContext
@@ -29,8 +29,9 @@ def test_interactions_function_loads_nothing_heavy():
                          "user": {{"id": "3"}}, "data": {{"name": "companion",
                          "options": [{{"name": "message", "value": "hi"}}]}}}}):
             body = json.dumps(payload)
-            sig = key.sign(b"1" + body.encode()).signature.hex()
-            handler({{"headers": {{"x-signature-ed25519": sig, "x-signature-timestamp": "1"}}, "body": body}}, LocalLambdaContext())
+            now = str(int(time.time()))
+            sig = key.sign(now.encode() + body.encode()).signature.hex()
+            handler({{"headers": {{"x-signature-ed25519": sig, "x-signature-timestamp": now}}, "body": body}}, LocalLambdaContext())
         assert len(Queue.sent) == 1
         print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))
     """)

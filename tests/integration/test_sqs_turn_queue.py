@@ -1,5 +1,6 @@
 """The interactions handler against SQS FIFO (moto): what it sends is what the worker gets."""
 import json
+from datetime import datetime, timezone
 
 import boto3
 import pytest
@@ -29,6 +30,7 @@ def test_deferred_command_lands_on_the_fifo_queue_grouped_by_user(sqs, lambda_co
     set_container(Container(
         Settings(discord_public_key=key.verify_key.encode().hex(), turn_queue_url=url),
         queue=SqsTurnQueue(url, client),
+        clock=lambda: datetime.fromtimestamp(1700000000, timezone.utc),  # when the request was signed
     ))
     try:
         interaction = {

@@ -161,7 +161,8 @@ class Container:
 
         if not self.settings.discord_public_key:
             raise RuntimeError("DISCORD_PUBLIC_KEY is not set")
-        return InteractionWebhook(self.settings.discord_public_key, self.queue)
+        return InteractionWebhook(self.settings.discord_public_key, self.queue,
+                                  clock=lambda: self.clock().timestamp())
 
     @cached_property
     def users(self):

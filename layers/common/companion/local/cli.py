@@ -1,12 +1,15 @@
 """`make run`: talk to your companion on this machine.
 
 A plain line is `/companion message:<line>`; `/memories <query>` and `/personality` are those
-commands. Replies go to stdout, everything else to stderr. State persists in COMPANION_DATA_DIR
-(default .local/) between runs.
+commands. Lines starting with `:` are controls of this local runtime and never reach the
+companion: `:as NAME` speaks as another Discord user (a stable id derived from NAME), `:as` alone
+returns to the default user. Replies go to stdout, everything else to stderr. State persists in
+COMPANION_DATA_DIR (default .local/) between runs.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import os
 import sys
@@ -25,6 +28,32 @@ def parse_line(line: str) -> tuple[str, dict[str, str]]:
     if command == "companion":
         return command, {"message": rest.removeprefix("message:").strip()}
     return command, ({"message": rest} if rest else {})
+
+
+def user_id_for(name: str) -> str:
+    """A stable, Discord-shaped (18-digit snowflake) user id for a local speaker's name."""
+    digest = hashlib.sha256(name.strip().casefold().encode()).digest()
+    return str(10**17 + int.from_bytes(digest[:8], "big") % (9 * 10**17))
+
+
+class Speaker:
+    """Who the local user is speaking as; changed by `:as`."""
+
+    def __init__(self, default_id: str, default_name: str):
+        self.default = (default_id, default_name)
+        self.user_id, self.username = self.default
+
+    def control(self, line: str) -> str:
+        """Apply a `:` control line; returns what to tell the person at the keyboard."""
+        name, _, arg = line.strip()[1:].partition(" ")
+        arg = arg.strip()
+        if name == "as":
+            if arg:
+                self.user_id, self.username = user_id_for(arg), arg
+            else:
+                self.user_id, self.username = self.default
+            return f"[now speaking as {self.username} (user {self.user_id})]"
+        return f"[unknown control :{name}; try :as NAME]"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     runtime = LocalRuntime(Path(args.data_dir))
     if interactive:
         print("Ready. Type a message, /memories <query>, /personality, or Ctrl-D to quit.", file=sys.stderr)
+    speaker = Speaker(args.user_id, args.username)
     try:
         while True:
             if interactive:
@@ -57,8 +87,11 @@ def main(argv: list[str] | None = None) -> int:
                 break
             if not line.strip():
                 continue
+            if line.lstrip().startswith(":"):
+                print(speaker.control(line), file=sys.stderr, flush=True)
+                continue
             command, options = parse_line(line)
-            exchange = runtime.send(command, options, user_id=args.user_id, username=args.username)
+            exchange = runtime.send(command, options, user_id=speaker.user_id, username=speaker.username)
             for text in ([exchange.immediate] if exchange.immediate else []) + exchange.replies:
                 print(f"companion> {text}", flush=True)
             if exchange.status != 200:

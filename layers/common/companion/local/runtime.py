@@ -123,9 +123,10 @@ class LocalRuntime:
             },
         }
 
-    def signed_event(self, body: str) -> dict:
-        """An API Gateway HTTP API (payload v2) event carrying a body signed like Discord signs."""
-        timestamp = str(int(time.time()))
+    def signed_event(self, body: str, *, timestamp: int | None = None) -> dict:
+        """An API Gateway HTTP API (payload v2) event carrying a body signed like Discord signs,
+        at the runtime's clock (or at ``timestamp``, Unix seconds)."""
+        timestamp = str(int(self.container.clock().timestamp()) if timestamp is None else timestamp)
         signature = self._key.sign(timestamp.encode() + body.encode()).signature.hex()
         return {
             "version": "2.0",

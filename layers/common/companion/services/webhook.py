@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
@@ -23,6 +24,9 @@ PONG, CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 1, 4, 5
 EPHEMERAL = 1 << 6
 PRIVATE_COMMANDS = {"memories", "personality"}  # answers only the invoking user sees
 MAX_BODY_BYTES = 64 * 1024
+# Discord signs timestamp + body; a signed request replayed later is still validly signed, so
+# only a bounded clock skew (either way) is accepted.
+REPLAY_WINDOW_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -40,21 +44,33 @@ def _say(content: str) -> WebhookResponse:
 
 
 class InteractionWebhook:
-    def __init__(self, public_key_hex: str, queue: TurnQueue):
+    def __init__(self, public_key_hex: str, queue: TurnQueue, *, clock: Callable[[], float] = time.time):
+        """``clock`` returns the current Unix time in seconds (the replay window's "now")."""
         try:
             self._verify_key = VerifyKey(bytes.fromhex(public_key_hex))
         except ValueError as exc:
             raise ValueError("DISCORD_PUBLIC_KEY must be the application's hex Ed25519 key") from exc
         self._queue = queue
+        self._clock = clock
 
     def verify(self, raw_body: bytes, signature: str | None, timestamp: str | None) -> bool:
+        """A valid Ed25519 signature over timestamp + body, and a timestamp within the replay
+        window. Both checks always run, so timing does not say which one failed."""
         if not signature or not timestamp:
             return False
+        fresh = self._fresh(timestamp)
         try:
             self._verify_key.verify(timestamp.encode() + raw_body, bytes.fromhex(signature))
-            return True
+            signed = True
         except (BadSignatureError, ValueError):
+            signed = False
+        return signed & fresh
+
+    def _fresh(self, timestamp: str) -> bool:
+        # Discord sends whole Unix seconds; anything else (floats, signs, padding) is refused.
+        if not (0 < len(timestamp) <= 12 and timestamp.isascii() and timestamp.isdigit()):
             return False
+        return abs(self._clock() - int(timestamp)) <= REPLAY_WINDOW_SECONDS
 
     def handle(self, raw_body: bytes, signature: str | None, timestamp: str | None) -> WebhookResponse:
         if len(raw_body) > MAX_BODY_BYTES:
