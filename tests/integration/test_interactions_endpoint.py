@@ -91,3 +91,21 @@ def test_queue_outage_tells_the_user_to_retry(runtime, lambda_context):
     payload = runtime.interaction("companion", {"message": "hello"}, "u1", "u")
     status, body = call(runtime, runtime.signed_event(json.dumps(payload)), lambda_context)
     assert status == 200 and body["type"] == 4 and "try again" in body["data"]["content"]
+
+
+def test_a_pressed_button_is_deferred_as_a_message_update_and_queued_for_the_presser(runtime, lambda_context):
+    payload = runtime.interaction("", {}, "u1", "u")
+    payload.update(type=3, data={"custom_id": "forget-me:confirm", "component_type": 2})
+    status, body = call(runtime, runtime.signed_event(json.dumps(payload)), lambda_context)
+    assert (status, body) == (200, {"type": 6})
+    assert len(runtime.queue) == 1
+    turn = json.loads(runtime.queue._pending[0]["body"])
+    assert (turn["command"], turn["options"], turn["user_id"]) == ("forget-me", {"confirm": "yes"}, "u1")
+
+
+def test_an_unknown_button_queues_nothing(runtime, lambda_context):
+    payload = runtime.interaction("", {}, "u1", "u")
+    payload.update(type=3, data={"custom_id": "something-old", "component_type": 2})
+    status, body = call(runtime, runtime.signed_event(json.dumps(payload)), lambda_context)
+    assert status == 200 and body["type"] == 4 and "no longer" in body["data"]["content"]
+    assert len(runtime.queue) == 0

@@ -70,9 +70,35 @@ class VectorStore(Protocol):
         self, model_id: str, user_id: str, vector: np.ndarray, limit: int, min_score: float = 0.0
     ) -> list[VectorHit]: ...
 
+    def delete_points(self, user_id: str, point_ids: Sequence[str]) -> None:
+        """Remove these points of this user from every collection."""
+
+    def delete_user(self, user_id: str) -> None:
+        """Remove every point of this user from every collection."""
+
+    def count_user_points(self, user_id: str, point_ids: Sequence[str] | None = None) -> int:
+        """How many points of this user (or of these ids of this user) the index holds."""
+
 
 class DiscordClient(Protocol):
     def edit_original(self, application_id: str, token: str, content: str) -> None: ...
+
+    def edit_original_with_file(self, application_id: str, token: str, content: str,
+                                filename: str, data: bytes) -> None:
+        """The reply with one file attached (e.g. the user's data export)."""
+
+    def edit_original_with_buttons(self, application_id: str, token: str, content: str,
+                                   buttons: Sequence[Button]) -> None:
+        """The reply with a row of buttons; an empty list removes the buttons."""
+
+
+@dataclass(frozen=True)
+class Button:
+    """A Discord button; pressing it sends a component interaction carrying ``custom_id``."""
+
+    custom_id: str
+    label: str
+    style: int = 4  # 1 primary, 2 secondary, 3 success, 4 danger
 
 
 class TurnQueue(Protocol):
@@ -142,3 +168,45 @@ class MemoryStore(Protocol):
     def record_memory_access(self, user_id: str, memory_ids: Sequence[str], now: datetime) -> None: ...
 
     def count_memories(self, user_id: str) -> int: ...
+
+
+# --- the user's control over their data (issue 8): forget, forget-me, export ------------------
+
+
+@dataclass(frozen=True)
+class ForgottenMemory:
+    id: str
+    content: str
+    memory_type: str
+
+
+@dataclass(frozen=True)
+class Forgetting:
+    """What one /forget removed: the memories asked for, and what was built from them."""
+
+    forgotten: list[ForgottenMemory]
+    summaries_removed: list[ForgottenMemory]  # semantic memories built from a forgotten memory
+    sources_released: int  # other sources of those summaries, back to plain episodic memories
+    messages_redacted: int  # interaction rows whose text was the forgotten memory
+
+
+class MemoryControlStore(Protocol):
+    def find_by_short_id(self, user_id: str, prefix: str) -> list[Memory]:
+        """This user's memories (current or past) whose id starts with ``prefix``."""
+
+    def find_by_words(self, user_id: str, query: str, limit: int) -> list[Memory]:
+        """This user's memories (current or past) containing every word of ``query``."""
+
+    def forget(self, user_id: str, memory_ids: Sequence[str]) -> Forgetting:
+        """Delete these memories, the summaries built from them and their conflict records."""
+
+
+class UserDataStore(Protocol):
+    def export_user(self, user_id: str) -> dict[str, list[dict[str, Any]]]:
+        """Every row of this user, table by table (vectors left out)."""
+
+    def erase_user(self, user_id: str) -> dict[str, int]:
+        """Delete every row of this user in every table; rows deleted per table."""
+
+    def remaining_rows(self, user_id: str) -> dict[str, int]:
+        """The check after erasure: rows of this user per table (all zero when erased)."""

@@ -63,6 +63,18 @@ class Container:
         return MemoryRepository(self.database)
 
     @cached_property
+    def memory_control_repo(self):
+        from .adapters.postgres.memory_control import MemoryControlRepository
+
+        return MemoryControlRepository(self.database)
+
+    @cached_property
+    def user_data_repo(self):
+        from .adapters.postgres.user_data import UserDataRepository
+
+        return UserDataRepository(self.database)
+
+    @cached_property
     def vector_store(self):
         from qdrant_client import QdrantClient
 
@@ -177,6 +189,16 @@ class Container:
         return MemoryService(self.memory_repo, self.vector_store, self.embedder, self.importance_scorer)
 
     @cached_property
+    def memory_control(self):
+        from .services.memory_control import MemoryControlService
+
+        erasers = [self.embedder.forget] if hasattr(self.embedder, "forget") else []
+        return MemoryControlService(
+            memory=self.memory, control=self.memory_control_repo, user_data=self.user_data_repo,
+            vector_store=self.vector_store, clock=self.clock, erasers=erasers,
+        )
+
+    @cached_property
     def turns(self):
         from .services.turn import TurnService
 
@@ -184,6 +206,7 @@ class Container:
             uow=self.database, profiles=self.profile_repo, needs=self.needs_repo,
             interactions=self.interaction_repo, users=self.users, memory=self.memory,
             reply_model=self.reply_model, discord=self.discord, clock=self.clock,
+            control=self.memory_control,
         )
 
 

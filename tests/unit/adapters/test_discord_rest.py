@@ -55,8 +55,49 @@ def test_register_commands_puts_the_command_set_with_the_bot_token():
         return httpx.Response(200, json=[{**c, "id": str(i)} for i, c in enumerate(json.loads(request.content))])
 
     registered = client_with(handler, bot_token="bot-secret").register_commands("42", SLASH_COMMANDS)
-    assert [c["name"] for c in registered] == ["companion", "memories", "personality"]
+    assert [c["name"] for c in registered] == [c["name"] for c in SLASH_COMMANDS]
     assert seen[0].method == "PUT" and seen[0].url.path == "/api/v10/applications/42/commands"
     assert seen[0].headers["authorization"] == "Bot bot-secret"
     with pytest.raises(ValueError):
         client_with(handler).register_commands("42", SLASH_COMMANDS)
+
+
+def test_a_file_is_attached_as_multipart_payload_json_and_files_0():
+    from companion.local.discord_sink import _multipart
+
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return httpx.Response(200, json={"id": "9"})
+
+    client_with(handler).edit_original_with_file("42", "tok", "your data", "export.json", b'{"memories": []}')
+    [request] = seen
+    assert request.method == "PATCH" and request.url.path.endswith("/webhooks/42/tok/messages/@original")
+    payload, files = _multipart(request)
+    assert payload["content"] == "your data" and payload["allowed_mentions"] == {"parse": []}
+    assert payload["attachments"] == [{"id": 0, "filename": "export.json"}]
+    assert files == [("export.json", b'{"memories": []}')]
+
+
+def test_buttons_are_sent_as_one_action_row_and_an_empty_list_removes_them():
+    from companion.ports import Button
+
+    bodies = []
+
+    def handler(request):
+        bodies.append(json.loads(request.content))
+        return httpx.Response(200, json={"id": "9"})
+
+    client = client_with(handler)
+    client.edit_original_with_buttons("42", "tok", "sure?", [Button("forget-me:confirm", "Yes, erase everything")])
+    client.edit_original_with_buttons("42", "tok", "done", [])
+    assert bodies[0]["components"] == [{"type": 1, "components": [
+        {"type": 2, "style": 4, "label": "Yes, erase everything", "custom_id": "forget-me:confirm"}]}]
+    assert bodies[1]["components"] == []
+
+
+def test_every_command_the_worker_handles_is_registered():
+    from companion.domain.models import COMMANDS
+
+    assert {c["name"] for c in SLASH_COMMANDS} == set(COMMANDS)

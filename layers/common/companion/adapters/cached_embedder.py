@@ -29,6 +29,16 @@ class CachedEmbedder:
     def _key(self, text: str, kind: str) -> str:
         return f"embed:{self.model_id}:{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
 
+    def forget(self, user_id: str, texts: Sequence[str]) -> None:
+        """Drop the cached vectors of a user's texts (/forget-me); never fatal, and the 24 h TTL
+        removes whatever a key this cannot name (a text no longer stored) would keep."""
+        keys = [self._key(t, kind) for t in texts for kind in ("document", "query")]
+        try:
+            for start in range(0, len(keys), 500):
+                self._redis.delete(*keys[start:start + 500])
+        except Exception:
+            log.warning("could not clear the embedding cache", exc_info=True)
+
     def embed(self, texts: Sequence[str], kind: str = "document") -> np.ndarray:
         if not texts:
             return self.inner.embed(texts, kind=kind)

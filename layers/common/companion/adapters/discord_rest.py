@@ -5,6 +5,7 @@ sent with mentions disabled: whatever a model writes, it can never ping @everyon
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -44,6 +45,31 @@ class DiscordRestClient:
         body = {"content": fit_content(content), "allowed_mentions": {"parse": []}}
         self._send("PATCH", url, body)
 
+    def edit_original_with_file(self, application_id: str, token: str, content: str,
+                                filename: str, data: bytes) -> None:
+        """The same PATCH as multipart/form-data: ``payload_json`` and ``files[0]``."""
+        url = f"{self._base}/webhooks/{application_id}/{token}/messages/@original"
+        payload = {
+            "content": fit_content(content),
+            "allowed_mentions": {"parse": []},
+            "attachments": [{"id": 0, "filename": filename}],
+        }
+        files = {
+            "payload_json": (None, json.dumps(payload), "application/json"),
+            "files[0]": (filename, data, "application/json"),
+        }
+        self._send("PATCH", url, None, files=files)
+
+    def edit_original_with_buttons(self, application_id: str, token: str, content: str, buttons) -> None:
+        url = f"{self._base}/webhooks/{application_id}/{token}/messages/@original"
+        row = [{"type": 2, "style": b.style, "label": b.label, "custom_id": b.custom_id} for b in buttons]
+        body = {
+            "content": fit_content(content),
+            "allowed_mentions": {"parse": []},
+            "components": [{"type": 1, "components": row}] if row else [],
+        }
+        self._send("PATCH", url, body)
+
     def register_commands(self, application_id: str, commands: list[dict]) -> list[dict]:
         """PUT /applications/{application.id}/commands: replaces the global command set (Discord
         keeps commands not in the list registered otherwise). Needs the bot token."""
@@ -52,10 +78,13 @@ class DiscordRestClient:
         url = f"{self._base}/applications/{application_id}/commands"
         return self._send("PUT", url, commands, headers={"Authorization": f"Bot {self._bot_token}"}).json()
 
-    def _send(self, method: str, url: str, body, headers: dict | None = None) -> httpx.Response:
+    def _send(self, method: str, url: str, body, headers: dict | None = None, files=None) -> httpx.Response:
         for attempt in range(2):
             try:
-                response = self._http.request(method, url, json=body, headers=headers)
+                if files is not None:
+                    response = self._http.request(method, url, files=files, headers=headers)
+                else:
+                    response = self._http.request(method, url, json=body, headers=headers)
             except httpx.HTTPError as exc:
                 raise ProviderError(f"Discord unreachable: {type(exc).__name__}") from exc
             if response.status_code == 429 and attempt == 0:

@@ -82,3 +82,33 @@ class QdrantVectorStore:
             for point in response.points
             if (point.payload or {}).get("user_id") == user_id  # belt and braces on isolation
         ]
+
+    # --- forgetting (every collection: a user's points may sit under several embedding models) ---
+
+    def _memory_collections(self) -> list[str]:
+        return [c.name for c in self.client.get_collections().collections if c.name.startswith("memories__")]
+
+    @staticmethod
+    def _user_filter(user_id: str, point_ids: Sequence[str] | None = None) -> models.Filter:
+        must: list = [models.FieldCondition(key="user_id", match=models.MatchValue(value=user_id))]
+        if point_ids is not None:
+            must.append(models.HasIdCondition(has_id=list(point_ids)))
+        return models.Filter(must=must)
+
+    def delete_points(self, user_id: str, point_ids: Sequence[str]) -> None:
+        if not point_ids:
+            return
+        for name in self._memory_collections():
+            self.client.delete(name, points_selector=models.FilterSelector(filter=self._user_filter(user_id, point_ids)), wait=True)
+
+    def delete_user(self, user_id: str) -> None:
+        for name in self._memory_collections():
+            self.client.delete(name, points_selector=models.FilterSelector(filter=self._user_filter(user_id)), wait=True)
+
+    def count_user_points(self, user_id: str, point_ids: Sequence[str] | None = None) -> int:
+        if point_ids is not None and not point_ids:
+            return 0
+        return sum(
+            self.client.count(name, count_filter=self._user_filter(user_id, point_ids), exact=True).count
+            for name in self._memory_collections()
+        )

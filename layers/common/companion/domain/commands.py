@@ -30,4 +30,28 @@ SLASH_COMMANDS = [
         "description": "See your companion's mood, temperament, traits and needs (only you see it)",
         "contexts": [GUILD, BOT_DM],
     },
+    # The user's control over their data (only they see the answers).
+    {
+        "name": "forget",
+        "description": "Make your companion forget a memory (its id from /memories, or words it contains)",
+        "contexts": [GUILD, BOT_DM],
+        "options": [{
+            "type": STRING, "name": "query", "description": "A memory id like 3fa2b1c9, or words in it",
+            "required": True, "max_length": 200,
+        }],
+    },
+    {
+        "name": "forget-me",
+        "description": "Erase everything your companion has about you (asks to confirm)",
+        "contexts": [GUILD, BOT_DM],
+        "options": [{
+            "type": STRING, "name": "confirm", "description": "yes: erase without asking again",
+            "required": False, "choices": [{"name": "yes", "value": "yes"}],
+        }],
+    },
+    {
+        "name": "export",
+        "description": "Download everything your companion keeps about you, as a JSON file",
+        "contexts": [GUILD, BOT_DM],
+    },
 ]

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from .pad import PAD
     from .personality import BigFive
 
-COMMANDS = ("companion", "memories", "personality")
+COMMANDS = ("companion", "memories", "personality", "forget", "forget-me", "export")
 MAX_MESSAGE_CHARS = 4000  # Discord's own limit on a string option is 6000; we keep turns small
 
 
@@ -91,6 +91,13 @@ class Memory:
     created_at: datetime
     similarity: float = 0.0
     access_count: int = 0
+    valid_to: datetime | None = None  # set when a newer fact replaced this one (kept as history)
+    consolidated_into: str | None = None  # the semantic memory this one was summarised into
+
+    @property
+    def short_id(self) -> str:
+        """What the user types to name this memory (/forget 3fa2b1c9)."""
+        return self.id.replace("-", "")[:8]
 
 
 @dataclass(frozen=True)

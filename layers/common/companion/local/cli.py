@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import logging
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -23,10 +24,13 @@ def parse_line(line: str) -> tuple[str, dict[str, str]]:
         return "companion", {"message": line}
     command, _, rest = line[1:].partition(" ")
     rest = rest.strip()
-    if command == "memories":
-        return command, {"query": rest}
+    if command in ("memories", "forget"):
+        return command, {"query": rest.removeprefix("query:").strip()}
     if command == "companion":
         return command, {"message": rest.removeprefix("message:").strip()}
+    option = re.match(r"^(\w+):(.*)$", rest)
+    if option:  # `/forget-me confirm:yes`
+        return command, {option[1]: option[2].strip()}
     return command, ({"message": rest} if rest else {})
 
 
@@ -56,6 +60,14 @@ class Speaker:
         return f"[unknown control :{name}; try :as NAME]"
 
 
+def save_attachment(data_dir: Path, filename: str, data: bytes) -> Path:
+    folder = data_dir / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = (folder / Path(filename).name).resolve()
+    path.write_bytes(data)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=os.environ.get("COMPANION_DATA_DIR", ".local"))
@@ -76,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Starting the companion on embedded engines in {args.data_dir}/ ...", file=sys.stderr)
     runtime = LocalRuntime(Path(args.data_dir))
     if interactive:
-        print("Ready. Type a message, /memories <query>, /personality, or Ctrl-D to quit.", file=sys.stderr)
+        print("Ready. Type a message, /memories <query>, /personality, /forget <id or words>, /export, "
+              "/forget-me, or Ctrl-D to quit.", file=sys.stderr)
     speaker = Speaker(args.user_id, args.username)
     try:
         while True:
@@ -94,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
             exchange = runtime.send(command, options, user_id=speaker.user_id, username=speaker.username)
             for text in ([exchange.immediate] if exchange.immediate else []) + exchange.replies:
                 print(f"companion> {text}", flush=True)
+            for filename, data in exchange.files:  # attachments (e.g. /export) land in a file
+                path = save_attachment(Path(args.data_dir), filename, data)
+                print(f"companion> [attached file saved to {path}]", flush=True)
             if exchange.status != 200:
                 print(f"[interactions endpoint answered {exchange.status}]", file=sys.stderr)
     except KeyboardInterrupt:

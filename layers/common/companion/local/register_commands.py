@@ -1,4 +1,4 @@
-"""`make register-commands`: registers /companion, /memories and /personality with Discord.
+"""`make register-commands`: registers the slash commands (domain/commands.py) with Discord.
 
 Reads DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN from the environment. Run it once after
 creating the application, and again whenever the command definitions change.

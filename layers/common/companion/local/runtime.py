@@ -11,7 +11,7 @@ import itertools
 import json
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,8 @@ class Exchange:
     status: int
     immediate: str | None  # a message the interactions handler answered with directly
     replies: list[str]  # what the worker sent to Discord for this interaction
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # (filename, content) attached
+    buttons: list[dict] = field(default_factory=list)  # buttons on the last reply
 
 
 class LocalRuntime:
@@ -143,7 +145,16 @@ class LocalRuntime:
         }
 
     def send(self, command: str, options: dict[str, str], *, user_id: str, username: str = "you") -> Exchange:
-        payload = self.interaction(command, options, user_id, username)
+        return self._deliver(self.interaction(command, options, user_id, username))
+
+    def press(self, custom_id: str, *, user_id: str, username: str = "you") -> Exchange:
+        """The user presses a button the companion showed (a MESSAGE_COMPONENT interaction)."""
+        payload = self.interaction("", {}, user_id, username)
+        payload["type"] = 3
+        payload["data"] = {"custom_id": custom_id, "component_type": 2}
+        return self._deliver(payload)
+
+    def _deliver(self, payload: dict) -> Exchange:
         response = self._interactions.handler(self.signed_event(json.dumps(payload)), LocalLambdaContext())
         body = json.loads(response["body"])
         if response["statusCode"] != 200:
@@ -151,7 +162,9 @@ class LocalRuntime:
         if body.get("type") == 4:
             return Exchange(200, body["data"]["content"], [])
         self.queue.drain(self._worker.handler, LocalLambdaContext())
-        return Exchange(200, None, self.sink.edits.get(payload["token"], []))
+        token = payload["token"]
+        return Exchange(200, None, self.sink.edits.get(token, []), self.sink.files.get(token, []),
+                        self.sink.buttons.get(token, []))
 
     def close(self) -> None:
         set_container(None)

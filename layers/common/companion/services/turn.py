@@ -25,6 +25,7 @@ from ..ports import (
     ReplyModel, UnitOfWork,
 )
 from .memory import MemoryService, contextual_text
+from .memory_control import ControlReply, MemoryControlService
 from .users import UserService
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ class TurnService:
         reply_model: ReplyModel,
         discord: DiscordClient,
         clock: Callable[[], datetime],
+        control: MemoryControlService | None = None,
     ):
         self.uow = uow
         self.profiles = profiles
@@ -103,12 +105,16 @@ class TurnService:
         self.reply_model = reply_model
         self.discord = discord
         self.clock = clock
+        self.control = control
 
     def process(self, turn: Turn) -> TurnOutcome:
         handler = {
             "companion": self._converse,
             "memories": self._memories,
             "personality": self._personality,
+            "forget": self._forget,
+            "forget-me": self._forget_me,
+            "export": self._export,
         }[turn.command]
         try:
             return handler(turn)
@@ -281,7 +287,7 @@ class TurnService:
                 lines = [f'What I remember about "{query}":']
                 for m in found:
                     when = m.created_at.strftime("%d %b %Y")
-                    lines.append(f"• {m.content} ({when}, importance {m.importance:.2f})")
+                    lines.append(f"• `{m.short_id}` {m.content} ({when}, importance {m.importance:.2f})")
                 text = "\n".join(lines)
         self._send(turn, text)
         return TurnOutcome(turn.command, "replied")
@@ -301,4 +307,25 @@ class TurnService:
             "**Quirks:** none yet",
         ])
         self._send(turn, text)
+        return TurnOutcome(turn.command, "replied")
+
+    # --- the user's control over their data: /forget, /forget-me, /export ---------------------------
+
+    def _forget(self, turn: Turn) -> TurnOutcome:
+        return self._deliver(turn, self.control.forget(turn.user_id, turn.query))
+
+    def _forget_me(self, turn: Turn) -> TurnOutcome:
+        confirmed = str(turn.options.get("confirm", "")).strip().lower() == "yes"
+        return self._deliver(turn, self.control.forget_me(turn.user_id, confirmed))
+
+    def _export(self, turn: Turn) -> TurnOutcome:
+        return self._deliver(turn, self.control.export(turn.user_id))
+
+    def _deliver(self, turn: Turn, reply: ControlReply) -> TurnOutcome:
+        if reply.file is not None:
+            self.discord.edit_original_with_file(turn.application_id, turn.token, reply.text, *reply.file)
+        elif reply.buttons is not None:
+            self.discord.edit_original_with_buttons(turn.application_id, turn.token, reply.text, reply.buttons)
+        else:
+            self._send(turn, reply.text)
         return TurnOutcome(turn.command, "replied")

@@ -19,10 +19,12 @@ from ..ports import TurnQueue
 log = logging.getLogger(__name__)
 
 # Interaction and response types from Discord's API reference.
-PING, APPLICATION_COMMAND = 1, 2
-PONG, CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 1, 4, 5
+PING, APPLICATION_COMMAND, MESSAGE_COMPONENT = 1, 2, 3
+PONG, CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE = 1, 4, 5, 6
 EPHEMERAL = 1 << 6
-PRIVATE_COMMANDS = {"memories", "personality"}  # answers only the invoking user sees
+PRIVATE_COMMANDS = {"memories", "personality", "forget", "forget-me", "export", "why"}  # only the invoking user sees
+# Buttons the companion shows, by custom_id: pressing one runs this command with these options.
+BUTTONS = {"forget-me:confirm": ("forget-me", {"confirm": "yes"})}
 MAX_BODY_BYTES = 64 * 1024
 # Discord signs timestamp + body; a signed request replayed later is still validly signed, so
 # only a bounded clock skew (either way) is accepted.
@@ -86,9 +88,40 @@ class InteractionWebhook:
         kind = interaction.get("type")
         if kind == PING:
             return WebhookResponse(200, {"type": PONG})
+        if kind == MESSAGE_COMPONENT:
+            return self._button(interaction)
         if kind != APPLICATION_COMMAND:
             return _error(400, f"unsupported interaction type {kind!r}")
         return self._command(interaction)
+
+    def _button(self, interaction: dict) -> WebhookResponse:
+        """A pressed button runs its command for whoever pressed it; the worker then edits the
+        message the button was on (the buttons' own message, ephemeral to that user)."""
+        custom_id = (interaction.get("data") or {}).get("custom_id")
+        if custom_id not in BUTTONS:
+            return _say("That button no longer does anything.")
+        command, options = BUTTONS[custom_id]
+        user = (interaction.get("member") or {}).get("user") or interaction.get("user") or {}
+        try:
+            turn = Turn(
+                interaction_id=str(interaction.get("id") or ""),
+                application_id=str(interaction.get("application_id") or ""),
+                token=str(interaction.get("token") or ""),
+                user_id=str(user.get("id") or ""),
+                username=str(user.get("username") or ""),
+                command=command,
+                options=dict(options),
+                channel_id=interaction.get("channel_id"),
+                guild_id=interaction.get("guild_id"),
+            )
+        except ValueError as exc:
+            return _error(400, str(exc))
+        try:
+            self._queue.send(turn.to_dict(), group_id=turn.user_id, dedup_id=turn.interaction_id)
+        except Exception:
+            log.exception("could not queue button press %s", turn.interaction_id)
+            return _say("I couldn't do that right now. Please try again in a moment.")
+        return WebhookResponse(200, {"type": DEFERRED_UPDATE_MESSAGE})
 
     def _command(self, interaction: dict) -> WebhookResponse:
         data = interaction.get("data") or {}

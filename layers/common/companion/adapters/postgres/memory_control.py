@@ -1,0 +1,95 @@
+"""The user's control over single memories: find them by short id or by words, and forget them
+with everything built from them."""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from ...domain.models import Memory
+from ...ports import Forgetting, ForgottenMemory
+from .database import Database
+
+_COLUMNS = """id::text, user_id, content, memory_type, importance, created_at, access_count,
+              valid_to, consolidated_into::text"""
+REDACTED = "[forgotten at the user's request]"
+SHORT_ID = re.compile(r"^[0-9a-f]{4,32}$")
+
+
+class MemoryControlRepository:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def find_by_short_id(self, user_id: str, prefix: str) -> list[Memory]:
+        prefix = prefix.lower().replace("-", "")
+        if not SHORT_ID.match(prefix):
+            return []
+        with self.db.scoped(user_id) as conn:
+            rows = conn.execute(
+                f"""SELECT {_COLUMNS} FROM memories
+                    WHERE user_id = %s AND replace(id::text, '-', '') LIKE %s
+                    ORDER BY created_at LIMIT 10""",
+                (user_id, prefix + "%"),
+            ).fetchall()
+        return [Memory(**row) for row in rows]
+
+    def find_by_words(self, user_id: str, query: str, limit: int) -> list[Memory]:
+        with self.db.scoped(user_id) as conn:
+            rows = conn.execute(
+                f"""SELECT {_COLUMNS} FROM memories
+                    WHERE user_id = %s AND numnode(plainto_tsquery('english', %s)) > 0
+                      AND content_tsv @@ plainto_tsquery('english', %s)
+                    ORDER BY created_at LIMIT %s""",
+                (user_id, query, query, limit),
+            ).fetchall()
+        return [Memory(**row) for row in rows]
+
+    def forget(self, user_id: str, memory_ids: Sequence[str]) -> Forgetting:
+        """One transaction: the memories; the sources of a forgotten summary (it was made of
+        them); summaries built from a forgotten memory (they contain it), whose other sources
+        become plain memories again; the conflict records naming any of them; and the text of
+        the message a forgotten memory came from."""
+        ids = list(dict.fromkeys(memory_ids))
+        with self.db.scoped(user_id) as tx:
+            asked = tx.execute(
+                f"SELECT {_COLUMNS} FROM memories WHERE user_id = %s AND id = ANY(%s::uuid[])",
+                (user_id, ids),
+            ).fetchall()
+            semantic = [r["id"] for r in asked if r["memory_type"] == "semantic"]
+            parts = tx.execute(
+                f"""SELECT {_COLUMNS} FROM memories WHERE user_id = %s
+                    AND consolidated_into = ANY(%s::uuid[]) AND NOT id = ANY(%s::uuid[])""",
+                (user_id, semantic, ids),
+            ).fetchall()
+            forgotten = asked + parts
+            forgotten_ids = [r["id"] for r in forgotten]
+            summaries = tx.execute(
+                f"""SELECT {_COLUMNS} FROM memories WHERE user_id = %s
+                    AND id = ANY(%s::uuid[]) AND NOT id = ANY(%s::uuid[])""",
+                (user_id, [r["consolidated_into"] for r in forgotten if r["consolidated_into"]], forgotten_ids),
+            ).fetchall()
+            removed_ids = forgotten_ids + [r["id"] for r in summaries]
+            released = tx.execute(
+                """UPDATE memories SET consolidated_into = NULL
+                   WHERE user_id = %s AND consolidated_into = ANY(%s::uuid[]) AND NOT id = ANY(%s::uuid[])""",
+                (user_id, [r["id"] for r in summaries], removed_ids),
+            ).rowcount
+            redacted = tx.execute(
+                """UPDATE interactions i SET user_message = %s
+                   FROM memories m
+                   WHERE m.user_id = %s AND m.id = ANY(%s::uuid[]) AND i.user_id = %s
+                     AND i.id = m.source_interaction_id AND i.user_message = m.content""",
+                (REDACTED, user_id, forgotten_ids, user_id),
+            ).rowcount
+            tx.execute(
+                """DELETE FROM memory_conflicts WHERE user_id = %s
+                   AND (primary_memory_id = ANY(%s) OR conflicting_memory_id = ANY(%s))""",
+                (user_id, removed_ids, removed_ids),
+            )
+            tx.execute(
+                "DELETE FROM memories WHERE user_id = %s AND id = ANY(%s::uuid[])", (user_id, removed_ids)
+            )
+
+        def view(rows):
+            return [ForgottenMemory(r["id"], r["content"], r["memory_type"]) for r in rows]
+
+        return Forgetting(view(forgotten), view(summaries), released, redacted)
