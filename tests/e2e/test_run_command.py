@@ -31,4 +31,4 @@ def test_state_persists_between_runs(tmp_path):
     done = run_cli(tmp_path, "/memories favourite colour\n/personality\n")
     assert done.returncode == 0, done.stderr
     assert "teal" in done.stdout
-    assert "**Mood:**" in done.stdout
+    assert "Mood:" in done.stdout and "Big Five:" in done.stdout

@@ -48,7 +48,7 @@ def test_memories_and_personality_commands(runtime):
 
     personality = runtime.send("personality", {}, user_id="u1")
     text = personality.replies[0]
-    assert "**Mood:**" in text and "Openness" in text and "social" in text
+    assert "Mood:" in text and "Openness" in text and "Social" in text
 
     nothing = runtime.send("memories", {"query": "spaceships"}, user_id="u1")
     assert "don't remember" in nothing.replies[0]

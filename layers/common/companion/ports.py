@@ -15,6 +15,8 @@ if TYPE_CHECKING:  # the interactions function imports this module and must stay
     from .domain.needs import Need
     from .domain.pad import PAD
     from .domain.personality import BigFive
+    from .domain.quirks import Exchange, Pattern, Quirk
+    from .domain.trends import MoodPoint
 
 # A transaction handle: repositories' write methods take the one ``UnitOfWork.scoped`` yields,
 # so one turn's writes across aggregates commit together.
@@ -80,8 +82,18 @@ class VectorStore(Protocol):
         """How many points of this user (or of these ids of this user) the index holds."""
 
 
+class QuirkDetector(Protocol):
+    """Finds behavioural patterns in recent exchanges (heuristic, or an LLM behind FastModel)."""
+
+    name: str
+
+    def detect(self, exchanges: Sequence[Exchange]) -> list[Pattern]: ...
+
+
 class DiscordClient(Protocol):
-    def edit_original(self, application_id: str, token: str, content: str) -> None: ...
+    def edit_original(self, application_id: str, token: str, content: str,
+                      embeds: list[dict] | None = None) -> None:
+        """Replace the deferred reply; ``embeds`` (Discord embed objects) show below ``content``."""
 
     def edit_original_with_file(self, application_id: str, token: str, content: str,
                                 filename: str, data: bytes) -> None:
@@ -119,19 +131,40 @@ class ProfileStore(Protocol):
     def get_profile(self, user_id: str) -> dict | None: ...
 
     def create_user(self, user_id: str, username: str, traits: BigFive, baseline: PAD,
-                    needs: Sequence[Need]) -> bool: ...
+                    needs: Sequence[Need], now: datetime | None = None) -> bool: ...
 
     def touch_profile(self, tx: Tx, user_id: str, username: str, now: datetime) -> None: ...
 
     def get_personality(self, user_id: str) -> PersonalitySnapshot | None: ...
 
-    def set_pad(self, tx: Tx, user_id: str, pad: PAD, trigger: str, now: datetime) -> None: ...
+    def set_pad(self, tx: Tx, user_id: str, pad: PAD, trigger: str, now: datetime) -> None:
+        """A new current PAD row; the previous one is kept as history."""
+
+    def pad_history(self, user_id: str, since: datetime) -> list[MoodPoint]: ...
+
+    def drift_baseline(self, user_id: str, now: datetime) -> bool: ...
+
+    def drift_all_baselines(self, now: datetime) -> int: ...
+
+    def interactions_in_drift_window(self, user_id: str, now: datetime) -> int: ...
 
 
 class NeedsStore(Protocol):
-    def get_needs(self, user_id: str) -> list[Need]: ...
+    def get_needs(self, user_id: str, now: datetime | None = None) -> list[Need]: ...
 
     def satisfy_needs(self, tx: Tx, user_id: str, need_types: Sequence[str], now: datetime) -> None: ...
+
+    def grow_all_needs(self, now: datetime) -> int: ...
+
+    def set_satisfaction_patterns(self, user_id: str, patterns: dict[str, dict]) -> None: ...
+
+
+class QuirkStore(Protocol):
+    def get_quirks(self, user_id: str, *, active_only: bool = False) -> list[Quirk]: ...
+
+    def save_quirks(self, user_id: str, quirks: Sequence[Quirk]) -> None: ...
+
+    def record_evolution(self, user_id: str, evolved_at: datetime, **fields: Any) -> None: ...
 
 
 class InteractionStore(Protocol):
@@ -144,6 +177,8 @@ class InteractionStore(Protocol):
     def recent_exchanges(self, user_id: str, limit: int) -> list[StoredInteraction]: ...
 
     def current_session(self, user_id: str, now: datetime, idle_minutes: int) -> tuple[str | None, int]: ...
+
+    def interactions_since(self, user_id: str, since: datetime, limit: int = 500) -> list[StoredInteraction]: ...
 
 
 class MemoryStore(Protocol):

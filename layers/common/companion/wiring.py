@@ -57,6 +57,12 @@ class Container:
         return InteractionRepository(self.database)
 
     @cached_property
+    def quirk_repo(self):
+        from .adapters.postgres import QuirkRepository
+
+        return QuirkRepository(self.database)
+
+    @cached_property
     def memory_repo(self):
         from .adapters.postgres import MemoryRepository
 
@@ -152,6 +158,18 @@ class Container:
         return LLMImportanceScorer(fast, fallback=offline)
 
     @cached_property
+    def quirk_detector(self):
+        """The nightly quirk detector: the fast LLM when configured, else the heuristic."""
+        from .adapters.quirk_detector import HeuristicQuirkDetector, LLMQuirkDetector
+
+        if not self.settings.groq_api_key:
+            return HeuristicQuirkDetector()
+        from .adapters.groq_fast import GroqFastModel
+
+        fast = GroqFastModel(api_key=self.settings.groq_api_key, model=self.settings.scoring_llm_model)
+        return LLMQuirkDetector(fast, fallback=HeuristicQuirkDetector())
+
+    @cached_property
     def discord(self):
         from .adapters.discord_rest import DiscordRestClient
 
@@ -207,6 +225,18 @@ class Container:
             interactions=self.interaction_repo, users=self.users, memory=self.memory,
             reply_model=self.reply_model, discord=self.discord, clock=self.clock,
             control=self.memory_control,
+            personality=self.personality,
+        )
+
+    @cached_property
+    def personality(self):
+        from .adapters.quirk_detector import HeuristicQuirkDetector
+        from .services.personality import PersonalityService
+
+        return PersonalityService(
+            uow=self.database, profiles=self.profile_repo, needs=self.needs_repo, quirks=self.quirk_repo,
+            interactions=self.interaction_repo, turn_detector=HeuristicQuirkDetector(),
+            nightly_detector=self.quirk_detector,
         )
 
 

@@ -33,9 +33,17 @@ def test_good_news_without_keywords_makes_the_companion_happy_for_the_user():
 
 
 def test_bad_news_without_keywords_makes_the_companion_sorry():
-    result = appraise("My grandmother is in the hospital and I'm scared")
+    result = appraise("My grandmother is in the hospital")
     assert result.rule == "sorry_for"
     assert result.delta.pleasure < 0
+    assert result.event.is_bad_news and result.event.stance == "sorry-for"
+
+
+def test_the_users_fear_makes_the_companion_concerned():
+    result = appraise("My grandmother is in the hospital and I'm scared")
+    assert result.rule == "fear"
+    assert result.delta.pleasure < 0 and result.delta.arousal > 0
+    assert result.event.feeling == "fear" and result.event.stance == "concern"
 
 
 def test_neutral_message_changes_nothing():

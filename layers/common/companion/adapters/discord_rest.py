@@ -39,10 +39,15 @@ class DiscordRestClient:
         self._max_wait = max_rate_limit_wait
         self._bot_token = bot_token
 
-    def edit_original(self, application_id: str, token: str, content: str) -> None:
-        """PATCH /webhooks/{application.id}/{interaction.token}/messages/@original."""
+    def edit_original(self, application_id: str, token: str, content: str,
+                      embeds: list[dict] | None = None) -> None:
+        """PATCH /webhooks/{application.id}/{interaction.token}/messages/@original. With
+        ``embeds`` the content may be empty (Discord wants one or the other)."""
         url = f"{self._base}/webhooks/{application_id}/{token}/messages/@original"
-        body = {"content": fit_content(content), "allowed_mentions": {"parse": []}}
+        body = {"content": fit_content(content) if content.strip() or not embeds else "",
+                "allowed_mentions": {"parse": []}}
+        if embeds:
+            body["embeds"] = embeds[:10]  # Discord's limit per message
         self._send("PATCH", url, body)
 
     def edit_original_with_file(self, application_id: str, token: str, content: str,

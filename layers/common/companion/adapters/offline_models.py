@@ -1,8 +1,10 @@
 """The offline default models: no keys, no network, deterministic.
 
 OfflineReplyModel is not a language model. It writes a short reply from the same facts a real
-model is given (emotion, traits, what the appraisal saw, retrieved memories) so that a local run
-shows every part of the turn working, and it says it is offline in every reply.
+model is given (emotion, traits, what the appraisal saw, retrieved memories, active quirks) so that
+a local run shows every part of the turn working, and it says it is offline in every reply.
+Empathy before mood: when the user's news is bad it never states a pleasant mood of its own (nor a
+gloomy one on good news); it says how it feels about their news instead.
 OfflineImportanceScorer scores importance by meaning against the seed's labelled examples.
 """
 from __future__ import annotations
@@ -26,8 +28,15 @@ _OPENERS = {
     "compliment": ["Aw, thank you, that means a lot to me.", "You're sweet, thank you!"],
     "unexpected_event": ["Wow, I did not see that coming!", "Whoa, that's unexpected!"],
     "social_connection": ["It sounds like good company.", "I like hearing about the people in your life."],
+    "fear": ["That sounds frightening; it makes sense that you're scared.",
+             "I'd be worried too. That's a lot to carry."],
     "none": ["I hear you.", "Tell me more.", "Mm, go on."],
 }
+
+# What the companion says about its own feelings when its mood would contradict the user's news.
+_FOR_BAD_NEWS = ["I'm right here with you.", "My heart goes out to you.", "I'm with you in this."]
+_FOR_GOOD_NEWS = ["Your news lifts my mood.", "That brightens my day too."]
+_PLEASANT = {"exuberant", "relaxed", "bored", "sleepy"}  # octants with positive pleasure
 
 _MOODS = {
     "exuberant": "I'm feeling bright and lively right now",
@@ -47,16 +56,53 @@ def _pick(options: list[str], key: str) -> str:
     return options[digest[0] % len(options)]
 
 
+def _own_feeling(context: ReplyContext) -> tuple[str, str]:
+    """(how the prefix names its feeling, the sentence about it), never contradicting the news."""
+    event, label, key = context.event, context.emotion_label, context.user_message
+    if event is not None and event.is_bad_news:
+        return "feeling for you", _pick(_FOR_BAD_NEWS, key)
+    if event is not None and event.is_good_news and label not in _PLEASANT:
+        return "happy for you", _pick(_FOR_GOOD_NEWS, key)
+    return f"feeling {label}", _MOODS.get(label, _MOODS["neutral"]) + "."
+
+
+# How active quirks show in an offline reply (name -> what it does); LLM-detected quirks with
+# other names reach the real model through the prompt only.
+def _apply_quirks(parts: list[str], quirks: dict[str, float], context: ReplyContext) -> list[str]:
+    if "prefers_short_responses" in quirks:
+        parts = parts[:3]  # prefix, opener, one more sentence
+    if "greets_warmly" in quirks:
+        parts.insert(1, "Hey you!")
+    if "night_owl" in quirks:
+        parts.append("Late-night talks are my favourite kind.")
+    if "early_bird" in quirks:
+        parts.append("Morning chats are the best.")
+    for name in quirks:
+        if name.startswith("brings_up_"):
+            parts.append(f"(You know {name.removeprefix('brings_up_')} is on my mind a lot lately.)")
+            break
+    if "writes_at_length" in quirks:
+        parts.append("I could talk about this for hours, so tell me everything.")
+    if "asks_follow_up_questions" in quirks and not parts[-1].endswith("?"):
+        parts.append("How are you feeling about it?")
+    if "uses_emoji_frequently" in quirks:
+        bad = context.event is not None and context.event.is_bad_news
+        parts[-1] += " 🫂" if bad else " 😊"
+    return parts
+
+
 class OfflineReplyModel:
     def reply(self, context: ReplyContext) -> Reply:
-        parts = [f"(offline companion, feeling {context.emotion_label})"]
+        named, sentence = _own_feeling(context)
+        parts = [f"(offline companion, {named})"]
         parts.append(_pick(_OPENERS.get(context.rule, _OPENERS["none"]), context.user_message))
         recalled = [m for m in context.memories if m.strip() != context.user_message.strip()]
         if recalled:
             parts.append(f'I remember you told me: "{recalled[0]}"')
-        parts.append(_MOODS.get(context.emotion_label, _MOODS["neutral"]) + ".")
+        parts.append(sentence)
         if context.traits.get("extraversion", 0.5) >= 0.5:
             parts.append("What happened next?")
+        parts = _apply_quirks(parts, dict(context.quirks), context)
         text = " ".join(parts)
         return Reply(text=text, model=OFFLINE_MODEL_ID, token_count=len(text.split()))
 

@@ -111,6 +111,9 @@ class ReplyContext:
     traits: dict[str, float]
     memories: list[str]
     rule: str = "none"
+    # What the user's message means to them (appraisal.UserEvent); the reply must not contradict it.
+    event: Any = None
+    quirks: list[tuple[str, float]] = field(default_factory=list)  # active quirks, strongest first
 
 
 @dataclass(frozen=True)
@@ -127,10 +130,24 @@ class PersonalitySnapshot:
     traits: "BigFive"
     pad: "PAD"
     baseline: "PAD"
+    updated_at: datetime | None = None  # when ``pad`` was last set (relaxation runs from here)
 
     @property
     def emotion_label(self) -> str:
         return self.pad.label
+
+    def relaxed_to(self, now: datetime) -> "PersonalitySnapshot":
+        """This state as it is at ``now``: the mood relaxed toward the baseline since it was set
+        (moods pass; see pad.relax_toward). Reads apply it lazily; nothing is written."""
+        from dataclasses import replace
+
+        from .pad import relax_toward
+
+        if self.updated_at is None or now <= self.updated_at:
+            return self
+        hours = (now - self.updated_at).total_seconds() / 3600.0
+        return replace(self, pad=relax_toward(self.pad, self.baseline, hours, self.traits.neuroticism),
+                       updated_at=now)
 
 
 @dataclass(frozen=True)

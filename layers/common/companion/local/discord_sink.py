@@ -9,6 +9,8 @@ from email.policy import HTTP
 
 import httpx
 
+from ..domain.personality_card import embed_as_text
+
 BASE_URL = "http://discord.local/api/v10"
 _EDIT = re.compile(r"^/api/v10/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/@original$")
 
@@ -32,6 +34,7 @@ class LocalDiscordSink:
     edits: dict[str, list[str]] = field(default_factory=dict)  # interaction token -> contents
     files: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)  # token -> attachments
     buttons: dict[str, list[dict]] = field(default_factory=dict)  # token -> the last row of buttons
+    bodies: dict[str, list[dict]] = field(default_factory=dict)  # interaction token -> request bodies
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         match = _EDIT.match(request.url.path)
@@ -44,7 +47,11 @@ class LocalDiscordSink:
             body = json.loads(request.content)
         if "components" in body:
             self.buttons[match["token"]] = [b for row in body["components"] for b in row["components"]]
-        self.edits.setdefault(match["token"], []).append(body["content"])
+        # Embeds are shown as readable text after the content: that is what the local run prints.
+        shown = [body["content"]] if body["content"] else []
+        shown += [embed_as_text(embed) for embed in body.get("embeds", [])]
+        self.edits.setdefault(match["token"], []).append("\n".join(shown))
+        self.bodies.setdefault(match["token"], []).append(body)
         return httpx.Response(200, json={"id": "1", "content": body["content"], "type": 20})
 
     def client(self) -> httpx.Client:

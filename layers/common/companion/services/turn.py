@@ -26,6 +26,7 @@ from ..ports import (
 )
 from .memory import MemoryService, contextual_text
 from .memory_control import ControlReply, MemoryControlService
+from .personality import PersonalityService
 from .users import UserService
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ class Conversation:
     reply: Reply | None = None
     error: str | None = None
     memory: MemoryRecord | None = None
+    needs: list[Any] = field(default_factory=list)
+    quirks: list[Any] = field(default_factory=list)
 
     @property
     def message(self) -> str:
@@ -95,6 +98,7 @@ class TurnService:
         discord: DiscordClient,
         clock: Callable[[], datetime],
         control: MemoryControlService | None = None,
+        personality: PersonalityService,
     ):
         self.uow = uow
         self.profiles = profiles
@@ -106,6 +110,7 @@ class TurnService:
         self.discord = discord
         self.clock = clock
         self.control = control
+        self.personality = personality
 
     def process(self, turn: Turn) -> TurnOutcome:
         handler = {
@@ -140,6 +145,7 @@ class TurnService:
         self._reply(c)
         if not self._persist(c):  # a concurrent delivery won the race: it replies
             return TurnOutcome(turn.command, "duplicate")
+        self._develop_quirks(c)
         self._index(c)
         self._send(turn, c.reply.text)
         return TurnOutcome(turn.command, "replied", self._elapsed_ms(c), c.reply.fallback_used,
@@ -165,8 +171,8 @@ class TurnService:
         return True
 
     def _appraise(self, c: Conversation) -> None:
-        self.users.ensure_user(c.user_id, c.turn.username)
-        personality = self.profiles.get_personality(c.user_id)
+        self.users.ensure_user(c.user_id, c.turn.username, now=c.now)
+        personality = self.personality.current(c.user_id, c.now)  # the mood relaxed since last set
         c.traits = personality.traits.as_dict()
         c.appraisal = appraise(c.message)
         c.pad_before = personality.pad
@@ -190,9 +196,10 @@ class TurnService:
             c.recalled = self.memory.search_text(c.user_id, c.message, k=MEMORIES_PER_TURN, now=c.now)
 
     def _compose(self, c: Conversation) -> None:
-        c.context = self._reply_context(c.message, c.traits, c.pad_after, c.appraisal.rule,
-                                        self.needs.get_needs(c.user_id), c.history,
-                                        [m.content for m in c.recalled])
+        c.needs = self.personality.current_needs(c.user_id, c.now)
+        c.quirks = self.personality.active_quirks(c.user_id)
+        c.context = self._reply_context(c.message, c.traits, c.pad_after, c.appraisal, c.needs, c.quirks,
+                                        c.history, [m.content for m in c.recalled])
 
     def _reply(self, c: Conversation) -> None:
         try:
@@ -233,10 +240,17 @@ class TurnService:
             if interaction_id is None:
                 return False
             self.profiles.set_pad(tx, c.user_id, c.pad_after, f"interaction:{c.appraisal.rule}", c.now)
-            self.needs.satisfy_needs(tx, c.user_id, sorted(needs_met_by_message(c.message)), c.now)
+            self.needs.satisfy_needs(tx, c.user_id, sorted(needs_met_by_message(c.message, c.now.hour)), c.now)
             self.memory.memories.insert_memory(tx, c.memory, interaction_id)
             self.profiles.touch_profile(tx, c.user_id, c.turn.username, c.now)
         return True
+
+    def _develop_quirks(self, c: Conversation) -> None:
+        """Habits grow from exchanges. Never fatal: the turn is already saved and answered."""
+        try:
+            self.personality.observe_exchange(c.user_id, c.history, c.message, c.reply.text, c.now)
+        except Exception:  # noqa: BLE001 - a quirk is not worth failing (and re-running) a turn
+            log.exception("quirk detection failed", extra={"user_id": c.user_id})
 
     def _index(self, c: Conversation) -> None:
         if c.memory.vector is not None:
@@ -244,22 +258,29 @@ class TurnService:
             self.memory.index(c.user_id, [c.memory], c.now)
             self.memory.index_pending(c.user_id, c.now)
 
-    def _send(self, turn: Turn, text: str) -> None:
-        self.discord.edit_original(turn.application_id, turn.token, text)
+    def _send(self, turn: Turn, text: str, embeds: list[dict] | None = None) -> None:
+        if embeds:
+            self.discord.edit_original(turn.application_id, turn.token, text, embeds=embeds)
+        else:
+            self.discord.edit_original(turn.application_id, turn.token, text)
 
     @staticmethod
     def _elapsed_ms(c: Conversation) -> int:
         return int((time.perf_counter() - c.started) * 1000)
 
     @staticmethod
-    def _reply_context(message, traits, pad, rule, needs, history, memories) -> ReplyContext:
-        """The seed's personality prompt, the recent exchanges, then the user's message."""
+    def _reply_context(message, traits, pad, appraisal, needs, quirks, history, memories) -> ReplyContext:
+        """The seed's personality prompt (with what the message means to the user), the recent
+        exchanges, then the user's message."""
+        active_quirks = [(q.name, q.strength) for q in quirks]
         system = personality_prompt(
             traits=traits,
             pad=pad.as_dict(),
             emotion_label=pad.label,
+            quirks=active_quirks,
             needs=[(n.need_type, n.current_level) for n in needs],
             memories=memories,
+            event=appraisal.event.describe() if appraisal.event.valence else None,
         )
         messages = [{"role": "system", "content": system}]
         for past in history:
@@ -269,7 +290,8 @@ class TurnService:
             ]
         messages.append({"role": "user", "content": message})
         return ReplyContext(messages=messages, user_message=message, emotion_label=pad.label,
-                            traits=traits, memories=memories, rule=rule)
+                            traits=traits, memories=memories, rule=appraisal.rule, event=appraisal.event,
+                            quirks=active_quirks)
 
     # --- /memories and /personality --------------------------------------------------------------
 
@@ -293,20 +315,9 @@ class TurnService:
         return TurnOutcome(turn.command, "replied")
 
     def _personality(self, turn: Turn) -> TurnOutcome:
-        self.users.ensure_user(turn.user_id, turn.username)
-        p = self.profiles.get_personality(turn.user_id)
-        needs = self.needs.get_needs(turn.user_id)
-        traits = " · ".join(f"{name.capitalize()} {value:.2f}" for name, value in p.traits.as_dict().items())
-        text = "\n".join([
-            f"**Mood:** {p.emotion_label} (pleasure {p.pad.pleasure:+.2f}, arousal {p.pad.arousal:+.2f}, "
-            f"dominance {p.pad.dominance:+.2f})",
-            f"**Temperament:** {p.baseline.label} (baseline pleasure {p.baseline.pleasure:+.2f}, "
-            f"arousal {p.baseline.arousal:+.2f}, dominance {p.baseline.dominance:+.2f})",
-            f"**Traits:** {traits}",
-            "**Needs:** " + ", ".join(f"{n.need_type} {n.current_level:.2f}" for n in needs),
-            "**Quirks:** none yet",
-        ])
-        self._send(turn, text)
+        now = self.clock()
+        self.users.ensure_user(turn.user_id, turn.username, now=now)
+        self._send(turn, "", embeds=[self.personality.card(turn.user_id, now)])
         return TurnOutcome(turn.command, "replied")
 
     # --- the user's control over their data: /forget, /forget-me, /export ---------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from ..domain.needs import initial_needs
 from ..domain.personality import baseline_pad, generate_big_five
@@ -19,13 +20,14 @@ class UserService:
         self.profiles = profiles
         self._salt = personality_salt
 
-    def ensure_user(self, user_id: str, username: str = "") -> bool:
+    def ensure_user(self, user_id: str, username: str = "", now: datetime | None = None) -> bool:
         """Create the user's companion if it does not exist; True when it was created now."""
         if self.profiles.profile_exists(user_id):
             return False
         traits = generate_big_five(user_id, salt=self._salt)
         try:
-            created = self.profiles.create_user(user_id, username, traits, baseline_pad(traits), initial_needs())
+            created = self.profiles.create_user(user_id, username, traits, baseline_pad(traits), initial_needs(),
+                                                now=now)
         except Exception as exc:
             raise UserCreationError(f"creating the companion for user {user_id} failed: {exc}") from exc
         if created:

@@ -6,5 +6,7 @@ from .interactions import InteractionRepository
 from .memories import MemoryRepository
 from .needs import NeedsRepository
 from .profiles import ProfileRepository
+from .quirks import QuirkRepository
 
-__all__ = ["Database", "InteractionRepository", "MemoryRepository", "NeedsRepository", "ProfileRepository"]
+__all__ = ["Database", "InteractionRepository", "MemoryRepository", "NeedsRepository", "ProfileRepository",
+           "QuirkRepository"]

@@ -71,3 +71,15 @@ class InteractionRepository:
         if row is None or (now - row["timestamp"]).total_seconds() > idle_minutes * 60:
             return None, 0
         return row["session_id"], int(row["conversation_length"] or 1)
+
+    def interactions_since(self, user_id: str, since: datetime, limit: int = 500) -> list[StoredInteraction]:
+        """The user's interactions from ``since`` on, oldest first (at most the last ``limit``)."""
+        with self.db.scoped(user_id) as conn:
+            rows = conn.execute(
+                f"""SELECT * FROM (
+                       SELECT {_COLUMNS} FROM interactions WHERE user_id = %s AND timestamp >= %s
+                       ORDER BY timestamp DESC, id DESC LIMIT %s
+                   ) recent ORDER BY timestamp, id""",
+                (user_id, since, limit),
+            ).fetchall()
+        return [StoredInteraction(**row) for row in rows]

@@ -5,31 +5,62 @@ from datetime import datetime
 from typing import Sequence
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from ...domain.needs import Need
 from .database import Database
+
+
+# The seed's growth, current = MIN(1, current + hours * decay_rate), for the hours since the row
+# was last brought up to date. One expression, used by the hourly statement, by reads (lazily, so
+# a read between two runs of the schedule is exact) and before a satisfaction.
+_GROWN = """LEAST(1.0, current_level
+              + GREATEST(0.0, EXTRACT(EPOCH FROM (%(now)s - last_updated)) / 3600.0) * decay_rate)"""
 
 
 class NeedsRepository:
     def __init__(self, db: Database):
         self.db = db
 
-    def get_needs(self, user_id: str) -> list[Need]:
+    def get_needs(self, user_id: str, now: datetime | None = None) -> list[Need]:
+        """The user's needs; with ``now``, grown to that moment (nothing is written)."""
+        level = _GROWN if now is not None else "current_level"
         with self.db.scoped(user_id) as conn:
             rows = conn.execute(
-                """SELECT need_type, current_level, baseline_level, decay_rate, satisfaction_rate,
-                          trigger_threshold, proactive_weight
-                   FROM needs WHERE user_id = %s ORDER BY need_type""",
-                (user_id,),
+                f"""SELECT need_type, {level} AS current_level, baseline_level, decay_rate,
+                           satisfaction_rate, trigger_threshold, proactive_weight
+                    FROM needs WHERE user_id = %(user_id)s ORDER BY need_type""",
+                {"user_id": user_id, "now": now},
             ).fetchall()
         return [Need(**row) for row in rows]
 
     def satisfy_needs(
         self, tx: psycopg.Connection, user_id: str, need_types: Sequence[str], now: datetime
     ) -> None:
+        """Grow every need to ``now``, then lower the satisfied ones by their satisfaction rate."""
         tx.execute(
-            """UPDATE needs SET current_level = GREATEST(0, current_level - satisfaction_rate),
-                   last_satisfied = %s, last_updated = %s
-               WHERE user_id = %s AND need_type = ANY(%s)""",
-            (now, now, user_id, list(need_types)),
+            f"""UPDATE needs SET
+                    current_level = GREATEST(0.0, {_GROWN}
+                        - CASE WHEN need_type = ANY(%(met)s) THEN satisfaction_rate ELSE 0 END),
+                    last_satisfied = CASE WHEN need_type = ANY(%(met)s) THEN %(now)s ELSE last_satisfied END,
+                    last_updated = %(now)s
+                WHERE user_id = %(user_id)s""",
+            {"now": now, "user_id": user_id, "met": list(need_types)},
         )
+
+    def grow_all_needs(self, now: datetime) -> int:
+        """The hourly need growth for every user: ONE statement. Rows already at 1.0 are left
+        alone (their growth is moot). Returns the rows updated."""
+        with self.db.unscoped() as tx:
+            return tx.execute(
+                f"""UPDATE needs SET current_level = {_GROWN}, last_updated = %(now)s
+                    WHERE current_level < 1.0 AND last_updated < %(now)s""",
+                {"now": now},
+            ).rowcount
+
+    def set_satisfaction_patterns(self, user_id: str, patterns: dict[str, dict]) -> None:
+        with self.db.scoped(user_id) as tx:
+            tx.cursor().executemany(
+                "UPDATE needs SET satisfaction_pattern = %s WHERE user_id = %s AND need_type = %s",
+                [(Jsonb(p), user_id, need_type) for need_type, p in patterns.items()],
+            )

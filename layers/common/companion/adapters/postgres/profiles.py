@@ -9,9 +9,43 @@ from psycopg.types.json import Jsonb
 
 from ...domain.models import PersonalitySnapshot
 from ...domain.needs import Need
-from ...domain.pad import PAD
+from ...domain.pad import DRIFT_MIN_INTERACTIONS, DRIFT_RATE, DRIFT_WINDOW_DAYS, PAD
 from ...domain.personality import TRAITS, BigFive
+from ...domain.trends import MoodPoint
 from .database import Database
+
+# The seed's nightly baseline drift as ONE set-based statement: each user's mean pad_after over
+# the window, only with enough interactions, moves the current baseline 1 % of the way, clamped.
+# %(user_id)s NULL means every user (the scheduled sweep); a user id limits it to that user (the
+# per-user evolution job). A baseline drifted in the last 20 hours is left alone, so a retried
+# schedule never drifts twice in one night.
+_DRIFT_SQL = """
+WITH windowed AS (
+    SELECT user_id,
+           avg((pad_after->>'pleasure')::float8) AS p,
+           avg((pad_after->>'arousal')::float8) AS a,
+           avg((pad_after->>'dominance')::float8) AS d,
+           count(*) AS n
+    FROM interactions
+    WHERE timestamp > %(now)s - make_interval(days => %(days)s) AND timestamp <= %(now)s
+      AND pad_after IS NOT NULL
+      AND (%(user_id)s::text IS NULL OR user_id = %(user_id)s::text)
+    GROUP BY user_id
+    HAVING count(*) >= %(min_n)s
+)
+UPDATE personality_state ps
+SET pad_baseline = jsonb_build_object(
+        'pleasure', greatest(-1.0, least(1.0, (ps.pad_baseline->>'pleasure')::float8
+                    + (w.p - (ps.pad_baseline->>'pleasure')::float8) * %(rate)s)),
+        'arousal', greatest(-1.0, least(1.0, (ps.pad_baseline->>'arousal')::float8
+                    + (w.a - (ps.pad_baseline->>'arousal')::float8) * %(rate)s)),
+        'dominance', greatest(-1.0, least(1.0, (ps.pad_baseline->>'dominance')::float8
+                    + (w.d - (ps.pad_baseline->>'dominance')::float8) * %(rate)s))),
+    baseline_drifted_at = %(now)s
+FROM windowed w
+WHERE ps.user_id = w.user_id AND ps.is_current
+  AND (ps.baseline_drifted_at IS NULL OR ps.baseline_drifted_at <= %(now)s - interval '20 hours')
+"""
 
 
 class ProfileRepository:
@@ -30,7 +64,8 @@ class ProfileRepository:
             return conn.execute("SELECT * FROM user_profiles WHERE user_id = %s", (user_id,)).fetchone()
 
     def create_user(
-        self, user_id: str, username: str, traits: BigFive, baseline: PAD, needs: Sequence[Need]
+        self, user_id: str, username: str, traits: BigFive, baseline: PAD, needs: Sequence[Need],
+        now: datetime | None = None,
     ) -> bool:
         """The seed's create_user sequence in one transaction: profile, personality (Big Five +
         PAD at its baseline), needs, then the profile marked initialised. Any failure rolls back
@@ -45,8 +80,9 @@ class ProfileRepository:
                 return False
             tx.execute(
                 f"""INSERT INTO personality_state (user_id, {", ".join(TRAITS)}, pleasure, arousal,
-                        dominance, emotion_label, is_current, pad_baseline, trigger_event)
-                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, TRUE, %s, 'created')""",
+                        dominance, emotion_label, is_current, pad_baseline, trigger_event, timestamp)
+                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, TRUE, %s, 'created',
+                            COALESCE(%s, now()))""",
                 (
                     user_id,
                     *(getattr(traits, t) for t in TRAITS),
@@ -55,15 +91,16 @@ class ProfileRepository:
                     baseline.dominance,
                     baseline.label,
                     Jsonb(baseline.as_dict()),
+                    now,
                 ),
             )
             tx.cursor().executemany(
                 """INSERT INTO needs (user_id, need_type, current_level, baseline_level, decay_rate,
-                        satisfaction_rate, trigger_threshold, proactive_weight)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+                        satisfaction_rate, trigger_threshold, proactive_weight, last_updated)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, COALESCE(%s, now()))""",
                 [
                     (user_id, n.need_type, n.current_level, n.baseline_level, n.decay_rate,
-                     n.satisfaction_rate, n.trigger_threshold, n.proactive_weight)
+                     n.satisfaction_rate, n.trigger_threshold, n.proactive_weight, now)
                     for n in needs
                 ],
             )
@@ -96,14 +133,62 @@ class ProfileRepository:
             traits=BigFive(*(row[t] for t in TRAITS)),
             pad=PAD(row["pleasure"], row["arousal"], row["dominance"]),
             baseline=PAD.from_dict(row["pad_baseline"]),
+            updated_at=row["timestamp"],
         )
 
     def set_pad(self, tx: psycopg.Connection, user_id: str, pad: PAD, trigger: str, now: datetime) -> None:
-        updated = tx.execute(
-            """UPDATE personality_state SET pleasure = %s, arousal = %s, dominance = %s,
-                   emotion_label = %s, trigger_event = %s, timestamp = %s
-               WHERE user_id = %s AND is_current""",
-            (pad.pleasure, pad.arousal, pad.dominance, pad.label, trigger[:100], now, user_id),
-        )
-        if updated.rowcount != 1:
+        """A new current state row; the previous one stays as history. The partial unique index
+        (one current row per user) makes a concurrent writer fail rather than fork the state."""
+        previous = tx.execute(
+            """UPDATE personality_state SET is_current = FALSE
+               WHERE user_id = %s AND is_current RETURNING id""",
+            (user_id,),
+        ).fetchone()
+        if previous is None:
             raise LookupError(f"no current personality state for user {user_id}")
+        pad = pad.clamped()
+        tx.execute(
+            f"""INSERT INTO personality_state (user_id, {", ".join(TRAITS)}, pleasure, arousal, dominance,
+                    emotion_label, is_current, pad_baseline, baseline_drifted_at, session_id,
+                    trigger_event, timestamp)
+                SELECT user_id, {", ".join(TRAITS)}, %s, %s, %s, %s, TRUE, pad_baseline,
+                       baseline_drifted_at, session_id, %s, %s
+                FROM personality_state WHERE id = %s""",
+            (pad.pleasure, pad.arousal, pad.dominance, pad.label, trigger[:100], now, previous["id"]),
+        )
+
+    def pad_history(self, user_id: str, since: datetime) -> list[MoodPoint]:
+        """The mood as it was set since ``since`` (oldest first), current state included."""
+        with self.db.scoped(user_id) as conn:
+            rows = conn.execute(
+                """SELECT timestamp, pleasure, arousal, dominance FROM personality_state
+                   WHERE user_id = %s AND timestamp >= %s ORDER BY timestamp, id""",
+                (user_id, since),
+            ).fetchall()
+        return [MoodPoint(r["timestamp"], PAD(r["pleasure"], r["arousal"], r["dominance"])) for r in rows]
+
+    def drift_baseline(self, user_id: str, now: datetime) -> bool:
+        """The nightly drift for one user; True when the baseline moved."""
+        with self.db.scoped(user_id) as tx:
+            return self._drift(tx, now, user_id) > 0
+
+    def drift_all_baselines(self, now: datetime) -> int:
+        """The nightly drift for every user, in one statement; returns how many baselines moved."""
+        with self.db.unscoped() as tx:
+            return self._drift(tx, now, None)
+
+    @staticmethod
+    def _drift(tx: psycopg.Connection, now: datetime, user_id: str | None) -> int:
+        return tx.execute(_DRIFT_SQL, {
+            "now": now, "days": DRIFT_WINDOW_DAYS, "user_id": user_id, "min_n": DRIFT_MIN_INTERACTIONS,
+            "rate": DRIFT_RATE,
+        }).rowcount
+
+    def interactions_in_drift_window(self, user_id: str, now: datetime) -> int:
+        with self.db.scoped(user_id) as conn:
+            row = conn.execute(
+                """SELECT count(*) AS n FROM interactions WHERE user_id = %s AND pad_after IS NOT NULL
+                   AND timestamp > %s - make_interval(days => %s) AND timestamp <= %s""",
+                (user_id, now, DRIFT_WINDOW_DAYS, now),
+            ).fetchone()
+        return int(row["n"])

@@ -1,0 +1,204 @@
+"""Personality that lives: moods that pass, a temperament that drifts, quirks that emerge and
+fade, needs that grow, and the /personality card.
+
+Per turn the TurnService asks this service for the companion's state as it is *now* (mood
+relaxed since it was last set, needs grown since last updated, active quirks) and tells it about
+each exchange (quirk observation and emergence). The schedules call ``grow_all_needs`` (hourly, one
+SQL statement over all users), ``drift_all_baselines`` (nightly, one statement) and, per user,
+``evolve`` (the nightly personality evolution that reflection runs for each user).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Sequence
+
+from ..domain.models import PersonalitySnapshot, StoredInteraction
+from ..domain.needs import NEED_TYPES, Need, needs_met_by_message
+from ..domain.pad import PAD
+from ..domain.personality_card import personality_embed
+from ..domain.quirks import Exchange, Quirk, develop, evolve
+from ..domain.trends import EmotionalTrend, daily_means, emotional_trend
+from ..ports import InteractionStore, NeedsStore, ProfileStore, QuirkDetector, QuirkStore, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+QUIRK_WINDOW_TURNS = 10  # exchanges the per-turn detector looks at (the current one included)
+EVOLUTION_WINDOW_DAYS = 7  # what the nightly evolution reads
+TREND_WINDOW_DAYS = 14  # reflection.py's analyze_emotional_trends window
+CARD_DAYS = 7  # /personality shows how the mood moved over the last week
+
+
+@dataclass
+class EvolutionResult:
+    """What one user's nightly personality evolution did."""
+
+    user_id: str
+    evolved_at: datetime
+    status: str = "evolved"  # | "no_personality_data"
+    baseline_before: PAD | None = None
+    baseline_after: PAD | None = None
+    interactions_in_window: int = 0
+    relaxed_to: PAD | None = None
+    quirk_updates: list[dict[str, Any]] = field(default_factory=list)
+    trend: EmotionalTrend | None = None
+    needs_patterns: dict[str, dict] = field(default_factory=dict)
+    detector: str = ""
+
+
+def as_exchanges(interactions: Sequence[StoredInteraction]) -> list[Exchange]:
+    return [Exchange(i.user_message, i.agent_response, i.timestamp) for i in interactions]
+
+
+class PersonalityService:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        profiles: ProfileStore,
+        needs: NeedsStore,
+        quirks: QuirkStore,
+        interactions: InteractionStore,
+        turn_detector: QuirkDetector,
+        nightly_detector: QuirkDetector,
+    ):
+        self.uow = uow
+        self.profiles = profiles
+        self.needs = needs
+        self.quirks = quirks
+        self.interactions = interactions
+        self._turn_detector = turn_detector  # cheap: runs on every turn
+        self._nightly_detector = nightly_detector  # the fast LLM (falls back to the heuristic)
+
+    # --- the state as it is now -----------------------------------------------------------------
+
+    def current(self, user_id: str, now: datetime) -> PersonalitySnapshot | None:
+        snapshot = self.profiles.get_personality(user_id)
+        return snapshot.relaxed_to(now) if snapshot is not None else None
+
+    def current_needs(self, user_id: str, now: datetime) -> list[Need]:
+        return self.needs.get_needs(user_id, now=now)
+
+    def active_quirks(self, user_id: str) -> list[Quirk]:
+        return self.quirks.get_quirks(user_id, active_only=True)
+
+    # --- per turn --------------------------------------------------------------------------------
+
+    def observe_exchange(self, user_id: str, history: Sequence[StoredInteraction], message: str,
+                         reply: str, now: datetime) -> list[Quirk]:
+        """Quirk observation and emergence from the exchange just had (and the ones before it)."""
+        window = as_exchanges(list(history)[-(QUIRK_WINDOW_TURNS - 1):]) + [Exchange(message, reply, now)]
+        patterns = self._turn_detector.detect(window)
+        existing = {q.name: q for q in self.quirks.get_quirks(user_id)}
+        changed = develop(existing, patterns, now, only_observed_now=True)
+        self.quirks.save_quirks(user_id, changed)
+        for q in changed:
+            if q.reinforcement_count == 0:
+                log.info("quirk emerged", extra={"user_id": user_id, "quirk": q.name})
+        return changed
+
+    # --- /personality -----------------------------------------------------------------------------
+
+    def card(self, user_id: str, now: datetime) -> dict:
+        """The /personality embed: mood, temperament, the week's trend, Big Five, needs, quirks."""
+        p = self.current(user_id, now)
+        history = self.profiles.pad_history(user_id, now - timedelta(days=CARD_DAYS))
+        return personality_embed(
+            pad=p.pad, baseline=p.baseline, traits=p.traits.as_dict(),
+            needs=self.current_needs(user_id, now), quirks=self.active_quirks(user_id),
+            week=daily_means(history, now, CARD_DAYS), trend=emotional_trend(history),
+        )
+
+    # --- schedules ---------------------------------------------------------------------------------
+
+    def grow_all_needs(self, now: datetime) -> int:
+        """The hourly need growth for every user (one SQL statement)."""
+        return self.needs.grow_all_needs(now)
+
+    def drift_all_baselines(self, now: datetime) -> int:
+        """The nightly baseline drift for every user (one SQL statement)."""
+        return self.profiles.drift_all_baselines(now)
+
+    def evolve(self, user_id: str, now: datetime) -> EvolutionResult:
+        """One user's nightly personality evolution (reflection.py's evolve_user_personality):
+        the mood relaxed and recorded, the baseline drift, quirk evolution, the needs'
+        satisfaction patterns and the emotional trend (slope per day, volatility). ``now`` is
+        passed in: the schedule's time, or a frozen clock in tests."""
+        result = EvolutionResult(user_id=user_id, evolved_at=now)
+        before = self.current(user_id, now)
+        if before is None:
+            result.status = "no_personality_data"
+            return result
+        result.baseline_before = before.baseline
+        result.relaxed_to = self._record_relaxation(user_id, before, now)
+        result.interactions_in_window = self.profiles.interactions_in_drift_window(user_id, now)
+        self.profiles.drift_baseline(user_id, now)
+        result.baseline_after = self.profiles.get_personality(user_id).baseline
+
+        recent = self.interactions.interactions_since(user_id, now - timedelta(days=EVOLUTION_WINDOW_DAYS))
+        result.detector = self._nightly_detector.name
+        result.quirk_updates = self._evolve_quirks(user_id, as_exchanges(recent), now)
+        result.needs_patterns = needs_satisfaction_patterns(recent)
+        if result.needs_patterns:
+            self.needs.set_satisfaction_patterns(user_id, result.needs_patterns)
+        result.trend = emotional_trend(self.profiles.pad_history(user_id, now - timedelta(days=TREND_WINDOW_DAYS)))
+
+        self.quirks.record_evolution(
+            user_id, now,
+            baseline_before=result.baseline_before.as_dict(), baseline_after=result.baseline_after.as_dict(),
+            interactions_in_window=result.interactions_in_window, quirk_updates=result.quirk_updates,
+            emotional_trend=result.trend.as_dict(), needs_patterns=result.needs_patterns,
+            detector=result.detector,
+        )
+        return result
+
+    def _record_relaxation(self, user_id: str, relaxed: PersonalitySnapshot, now: datetime) -> PAD:
+        """Write the relaxed mood as a history row, so the week's trend sees quiet days too."""
+        stored = self.profiles.get_personality(user_id)
+        if stored.pad != relaxed.pad:
+            with self.uow.scoped(user_id) as tx:
+                self.profiles.set_pad(tx, user_id, relaxed.pad, "relaxation", now)
+        return relaxed.pad
+
+    def _evolve_quirks(self, user_id: str, exchanges: list[Exchange], now: datetime) -> list[dict]:
+        """Sightings and emergence from the week's exchanges, then the seed's nightly rules
+        (reinforce what was seen within a day, decay what was not seen for 7+ days)."""
+        existing = {q.name: q for q in self.quirks.get_quirks(user_id)}
+        patterns = self._nightly_detector.detect(exchanges) if exchanges else []
+        seen = {q.name: q for q in develop(existing, patterns, now, only_observed_now=False)}
+        updates, changed = [], []
+        for name in sorted(set(existing) | set(seen)):
+            old = existing.get(name)
+            quirk = seen.get(name, old)
+            if not quirk.is_active:
+                continue
+            emerged = old is None or not old.is_active
+            new = quirk if emerged else evolve(quirk, now)
+            action = ("emerged" if emerged else "deactivated" if not new.is_active
+                      else "strengthened" if new.strength > quirk.strength
+                      else "weakened" if new.strength < quirk.strength else None)
+            if new != old:
+                changed.append(new)
+            if action:
+                updates.append({"quirk": name, "action": action, "old_strength": old.strength if old else None,
+                                "new_strength": new.strength})
+        self.quirks.save_quirks(user_id, changed)
+        return updates
+
+
+def needs_satisfaction_patterns(interactions: Sequence[StoredInteraction]) -> dict[str, dict]:
+    """For each need, how often the last week's interactions met it and at which hours (UTC):
+    reflection.py's identify_needs_satisfaction_patterns, kept in needs.satisfaction_pattern."""
+    if not interactions:
+        return {}
+    patterns: dict[str, dict] = {n: {"satisfied_7d": 0, "by_hour": {}} for n in NEED_TYPES}
+    for i in interactions:
+        hour = i.timestamp.hour
+        for need in needs_met_by_message(i.user_message, hour):
+            p = patterns[need]
+            p["satisfied_7d"] += 1
+            p["by_hour"][str(hour)] = p["by_hour"].get(str(hour), 0) + 1
+    for p in patterns.values():
+        p["typical_hour"] = int(max(p["by_hour"], key=p["by_hour"].get)) if p["by_hour"] else None
+    return patterns

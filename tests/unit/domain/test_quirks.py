@@ -1,0 +1,88 @@
+"""Quirk detection and the seed's lifecycle (emergence 3x & > 0.7 -> 0.1; +0.05 nightly when seen
+within a day; -0.1 after 7+ days unseen; deactivated below 0.05)."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from companion.domain.quirks import (
+    Exchange, Pattern, detect_patterns, develop, emerge, evolve, has_emoji, topic_words,
+)
+
+T0 = datetime(2026, 3, 2, 14, tzinfo=timezone.utc)
+
+
+def exchanges(*messages, start=T0, reply="Nice."):
+    return [Exchange(m, reply, start + timedelta(minutes=5 * i)) for i, m in enumerate(messages)]
+
+
+def by_name(patterns):
+    return {p.name: p for p in patterns}
+
+
+def test_emoji_pattern_emerges_after_three_in_a_row():
+    two = by_name(detect_patterns(exchanges("hi there 😀", "lol 😂 yes")))
+    assert two["uses_emoji_frequently"].occurrences == 2 and not two["uses_emoji_frequently"].can_emerge
+    three = by_name(detect_patterns(exchanges("hi there 😀", "lol 😂 yes", "ok 👍")))
+    p = three["uses_emoji_frequently"]
+    assert (p.occurrences, p.confidence, p.can_emerge) == (3, 0.75, True)
+
+
+def test_a_pattern_counts_from_its_first_appearance():
+    flags = exchanges("plain message here ok", "another plain one here", "now 😀", "yes 😀", "sure 😀")
+    assert by_name(detect_patterns(flags))["uses_emoji_frequently"].can_emerge
+    patchy = exchanges("now 😀", "plain message", "plain again", "yes 😀", "sure 😀")
+    assert not by_name(detect_patterns(patchy))["uses_emoji_frequently"].can_emerge  # 3 of 5: 0.5
+
+
+def test_detector_sees_length_greetings_time_topics_and_the_companions_own_habit():
+    night = datetime(2026, 3, 2, 23, 10, tzinfo=timezone.utc)
+    found = by_name(detect_patterns(
+        exchanges("hey, my dog ate my sock", "hello! the dog is sleeping", "hi, walked the dogs today",
+                  start=night, reply="Really? What happened next?")
+    ))
+    assert found["greets_warmly"].can_emerge
+    assert found["prefers_short_responses"].can_emerge
+    assert found["night_owl"].can_emerge
+    assert found["asks_follow_up_questions"].can_emerge
+    assert found["brings_up_dog"].occurrences == 3 and found["brings_up_dog"].can_emerge
+
+
+def test_emoji_and_topic_helpers():
+    assert has_emoji("great :)") and has_emoji("🎉") and not has_emoji("a:b")
+    assert topic_words("The dogs and the cats, really") == {"dog", "cat"}
+
+
+def test_lifecycle_emergence_reinforcement_and_decay_with_the_seeds_numbers():
+    pattern = Pattern("uses_emoji_frequently", "speech_pattern", "emoji", 3, 0.75, T0)
+    quirk = emerge(pattern, T0)
+    assert quirk.strength == 0.1 and quirk.is_active
+    assert emerge(Pattern("x", "behavior", "x", 2, 0.9, T0), T0) is None
+    assert emerge(Pattern("x", "behavior", "x", 5, 0.7, T0), T0) is None  # needs > 0.7
+
+    stronger = evolve(quirk, T0 + timedelta(hours=20))  # observed within a day
+    assert stronger.strength == pytest.approx(0.15)
+    assert evolve(quirk, T0 + timedelta(days=3)) == quirk  # 2-6 days: unchanged
+    weaker = evolve(stronger, T0 + timedelta(days=7))
+    assert weaker.strength == pytest.approx(0.05) and weaker.is_active
+    gone = evolve(quirk, T0 + timedelta(days=8))
+    assert gone.strength == 0.0 and not gone.is_active
+
+
+def test_strength_never_exceeds_one():
+    quirk = emerge(Pattern("q", "behavior", "q", 3, 0.8, T0), T0)
+    for day in range(40):
+        quirk = evolve(quirk, T0 + timedelta(hours=1))
+    assert quirk.strength == 1.0
+
+
+def test_develop_observes_active_quirks_and_revives_inactive_ones():
+    pattern = Pattern("greets_warmly", "behavior", "greets", 3, 0.75, T0 + timedelta(days=10))
+    active = emerge(Pattern("greets_warmly", "behavior", "greets", 3, 0.75, T0), T0)
+    [seen] = develop({"greets_warmly": active}, [pattern], T0 + timedelta(days=10), only_observed_now=True)
+    assert seen.last_reinforced == T0 + timedelta(days=10) and seen.strength == 0.1
+    assert seen.reinforcement_count == 1
+    inactive = evolve(active, T0 + timedelta(days=8))
+    [revived] = develop({"greets_warmly": inactive}, [pattern], T0 + timedelta(days=10), only_observed_now=True)
+    assert revived.is_active and revived.strength == 0.1 and revived.first_observed == T0
+    # per turn, a pattern the latest exchange does not show changes nothing
+    assert develop({}, [pattern], T0 + timedelta(days=11), only_observed_now=True) == []
