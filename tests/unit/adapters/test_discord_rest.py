@@ -101,3 +101,16 @@ def test_every_command_the_worker_handles_is_registered():
     from companion.domain.models import COMMANDS
 
     assert {c["name"] for c in SLASH_COMMANDS} == set(COMMANDS)
+
+
+def test_edit_original_with_an_embed_sends_it_beside_empty_content():
+    seen = []
+
+    def handler(request):
+        seen.append(json.loads(request.content))
+        return httpx.Response(200, json={"id": "9", "type": 20})
+
+    embed = {"title": "How I'm doing", "fields": [{"name": "Mood", "value": "relaxed", "inline": True}]}
+    client_with(handler).edit_original("42", "tok", "", embeds=[embed])
+    [body] = seen
+    assert body["content"] == "" and body["embeds"] == [embed] and body["allowed_mentions"] == {"parse": []}

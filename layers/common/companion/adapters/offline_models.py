@@ -101,7 +101,8 @@ class OfflineReplyModel:
             parts.append(f'I remember you told me: "{recalled[0]}"')
         parts.append(sentence)
         if context.traits.get("extraversion", 0.5) >= 0.5:
-            parts.append("What happened next?")
+            bad_news = context.event is not None and context.event.is_bad_news
+            parts.append("Do you want to talk about it?" if bad_news else "What happened next?")
         parts = _apply_quirks(parts, dict(context.quirks), context)
         text = " ".join(parts)
         return Reply(text=text, model=OFFLINE_MODEL_ID, token_count=len(text.split()))
