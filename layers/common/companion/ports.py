@@ -235,6 +235,19 @@ class MemoryControlStore(Protocol):
     def forget(self, user_id: str, memory_ids: Sequence[str]) -> Forgetting:
         """Delete these memories, the summaries built from them and their conflict records."""
 
+    def last_explained_reply(self, user_id: str) -> RecordedReply | None:
+        """The user's latest reply that has a recorded explanation."""
+
+
+@dataclass(frozen=True)
+class RecordedReply:
+    """A reply and the explanation recorded with it (for /why)."""
+
+    timestamp: datetime
+    user_message: str
+    agent_response: str
+    explanation: dict[str, Any]
+
 
 class UserDataStore(Protocol):
     def export_user(self, user_id: str) -> dict[str, list[dict[str, Any]]]:

@@ -54,4 +54,9 @@ SLASH_COMMANDS = [
         "description": "Download everything your companion keeps about you, as a JSON file",
         "contexts": [GUILD, BOT_DM],
     },
+    {
+        "name": "why",
+        "description": "Why did your companion say that? What its last reply was made from",
+        "contexts": [GUILD, BOT_DM],
+    },
 ]

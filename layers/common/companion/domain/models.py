@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from .pad import PAD
     from .personality import BigFive
 
-COMMANDS = ("companion", "memories", "personality", "forget", "forget-me", "export")
+COMMANDS = ("companion", "memories", "personality", "forget", "forget-me", "export", "why")
 MAX_MESSAGE_CHARS = 4000  # Discord's own limit on a string option is 6000; we keep turns small
 
 

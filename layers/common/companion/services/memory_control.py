@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
+from ..domain.explanation import render_why
 from ..domain.models import Memory
 from ..ports import Button, Forgetting, MemoryControlStore, UserDataStore, VectorStore
 from .memory import MemoryService
@@ -116,9 +117,19 @@ class MemoryControlService:
                 lines.append(f"(the other {_memories(f.sources_released)} "
                              "in that summary stay, as separate memories)")
         if f.messages_redacted:
-            lines.append("The messages they came from are erased from our history too.")
+            lines.append(f"I also erased it from our conversation history ({f.messages_redacted} message{'' if f.messages_redacted == 1 else 's'}).")
         lines.append("They are gone from my database and my search index.")
         return "\n".join(lines)
+
+    # --- /why ----------------------------------------------------------------------------------
+
+    def why(self, user_id: str) -> ControlReply:
+        recorded = self.control.last_explained_reply(user_id)
+        if recorded is None:
+            return ControlReply("I haven't replied to you yet (or not since you asked me to forget you), "
+                                "so there is nothing to explain.")
+        return ControlReply(render_why(recorded.explanation, when=recorded.timestamp,
+                                       message=recorded.user_message, reply=recorded.agent_response))
 
     # --- /forget-me ------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from ..domain.appraisal import Appraisal, appraise
+from ..domain.explanation import record_explanation
 from ..domain.models import MAX_MESSAGE_CHARS, Memory, MemoryRecord, Reply, ReplyContext, Turn
 from ..domain.needs import needs_met_by_message
 from ..domain.pad import PAD, update_pad_state
@@ -74,6 +75,7 @@ class Conversation:
     memory: MemoryRecord | None = None
     needs: list[Any] = field(default_factory=list)
     quirks: list[Any] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what else shaped the reply, for /why
 
     @property
     def message(self) -> str:
@@ -120,6 +122,7 @@ class TurnService:
             "forget": self._forget,
             "forget-me": self._forget_me,
             "export": self._export,
+            "why": self._why,
         }[turn.command]
         try:
             return handler(turn)
@@ -236,6 +239,7 @@ class TurnService:
                 error_occurred=c.error is not None,
                 error_message=c.error,
                 fallback_used=c.reply.fallback_used,
+                explanation=self._explanation(c),
             )
             if interaction_id is None:
                 return False
@@ -251,6 +255,16 @@ class TurnService:
             self.personality.observe_exchange(c.user_id, c.history, c.message, c.reply.text, c.now)
         except Exception:  # noqa: BLE001 - a quirk is not worth failing (and re-running) a turn
             log.exception("quirk detection failed", extra={"user_id": c.user_id})
+
+    @staticmethod
+    def _explanation(c: Conversation) -> dict:
+        """What /why will tell about this reply, recorded now (it is never recomputed)."""
+        return record_explanation(
+            memories=c.recalled, pad_before=c.pad_before.as_dict(), pad_after=c.pad_after.as_dict(),
+            emotion_before=c.pad_before.label, emotion_after=c.pad_after.label, rule=c.appraisal.rule,
+            system_prompt=c.context.messages[0]["content"], model=c.reply.model,
+            fallback_used=c.reply.fallback_used, error=c.error, notes=c.notes,
+        )
 
     def _index(self, c: Conversation) -> None:
         if c.memory.vector is not None:
@@ -331,6 +345,9 @@ class TurnService:
 
     def _export(self, turn: Turn) -> TurnOutcome:
         return self._deliver(turn, self.control.export(turn.user_id))
+
+    def _why(self, turn: Turn) -> TurnOutcome:
+        return self._deliver(turn, self.control.why(turn.user_id))
 
     def _deliver(self, turn: Turn, reply: ControlReply) -> TurnOutcome:
         if reply.file is not None:

@@ -6,7 +6,7 @@ import re
 from typing import Sequence
 
 from ...domain.models import Memory
-from ...ports import Forgetting, ForgottenMemory
+from ...ports import Forgetting, ForgottenMemory, RecordedReply
 from .database import Database
 
 _COLUMNS = """id::text, user_id, content, memory_type, importance, created_at, access_count,
@@ -42,6 +42,16 @@ class MemoryControlRepository:
                 (user_id, query, query, limit),
             ).fetchall()
         return [Memory(**row) for row in rows]
+
+    def last_explained_reply(self, user_id: str) -> RecordedReply | None:
+        with self.db.scoped(user_id) as conn:
+            row = conn.execute(
+                """SELECT timestamp, user_message, agent_response, explanation FROM interactions
+                   WHERE user_id = %s AND explanation IS NOT NULL
+                   ORDER BY timestamp DESC, id DESC LIMIT 1""",
+                (user_id,),
+            ).fetchone()
+        return RecordedReply(**row) if row else None
 
     def forget(self, user_id: str, memory_ids: Sequence[str]) -> Forgetting:
         """One transaction: the memories; the sources of a forgotten summary (it was made of
@@ -80,6 +90,23 @@ class MemoryControlRepository:
                      AND i.id = m.source_interaction_id AND i.user_message = m.content""",
                 (REDACTED, user_id, forgotten_ids, user_id),
             ).rowcount
+            for row in forgotten:  # replies that quoted it word for word
+                redacted += tx.execute(
+                    """UPDATE interactions SET agent_response = replace(agent_response, %s, %s)
+                       WHERE user_id = %s AND strpos(agent_response, %s) > 0""",
+                    (row["content"], REDACTED, user_id, row["content"]),
+                ).rowcount
+            # /why records keep the forgotten memory's id (it was in that prompt), not its text.
+            tx.execute(
+                """UPDATE interactions SET explanation = jsonb_set(explanation, '{memories}', (
+                       SELECT coalesce(jsonb_agg(CASE WHEN e->>'id' = ANY(%s)
+                           THEN jsonb_build_object('id', e->'id', 'forgotten', true, 'similarity', e->'similarity')
+                           ELSE e END ORDER BY n), '[]'::jsonb)
+                       FROM jsonb_array_elements(explanation->'memories') WITH ORDINALITY AS x(e, n)))
+                   WHERE user_id = %s AND explanation ? 'memories' AND EXISTS (
+                       SELECT 1 FROM jsonb_array_elements(explanation->'memories') e WHERE e->>'id' = ANY(%s))""",
+                (removed_ids, user_id, removed_ids),
+            )
             tx.execute(
                 """DELETE FROM memory_conflicts WHERE user_id = %s
                    AND (primary_memory_id = ANY(%s) OR conflicting_memory_id = ANY(%s))""",
