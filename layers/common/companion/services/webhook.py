@@ -41,6 +41,16 @@ def _error(status: int, message: str) -> WebhookResponse:
     return WebhookResponse(status, {"error": message})
 
 
+def _dict(value: Any) -> dict:
+    """A field that should be an object, or an empty one (a malformed payload is no crash)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _user(interaction: dict) -> dict:
+    """The invoking user: member.user in a guild, user in a DM."""
+    return _dict(_dict(interaction.get("member")).get("user")) or _dict(interaction.get("user"))
+
+
 def _say(content: str) -> WebhookResponse:
     return WebhookResponse(200, {"type": CHANNEL_MESSAGE, "data": {"content": content, "flags": EPHEMERAL}})
 
@@ -97,11 +107,11 @@ class InteractionWebhook:
     def _button(self, interaction: dict) -> WebhookResponse:
         """A pressed button runs its command for whoever pressed it; the worker then edits the
         message the button was on (the buttons' own message, ephemeral to that user)."""
-        custom_id = (interaction.get("data") or {}).get("custom_id")
+        custom_id = _dict(interaction.get("data")).get("custom_id")
         if custom_id not in BUTTONS:
             return _say("That button no longer does anything.")
         command, options = BUTTONS[custom_id]
-        user = (interaction.get("member") or {}).get("user") or interaction.get("user") or {}
+        user = _user(interaction)
         try:
             turn = Turn(
                 interaction_id=str(interaction.get("id") or ""),
@@ -124,11 +134,11 @@ class InteractionWebhook:
         return WebhookResponse(200, {"type": DEFERRED_UPDATE_MESSAGE})
 
     def _command(self, interaction: dict) -> WebhookResponse:
-        data = interaction.get("data") or {}
+        data = _dict(interaction.get("data"))
         name = data.get("name")
         if name not in COMMANDS:
             return _say(f"I don't know the command /{name}.")
-        user = (interaction.get("member") or {}).get("user") or interaction.get("user") or {}
+        user = _user(interaction)
         options = {
             o["name"]: o.get("value")
             for o in data.get("options") or []
