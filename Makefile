@@ -5,9 +5,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit bench register-commands lint-template sam-build clean
+.PHONY: run test unit bench register-commands lint-template sam-build clean api api-key api-docs
 
-$(STAMP): requirements-dev.txt layers/common/requirements.txt layers/common/pyproject.toml
+$(STAMP): requirements-dev.txt layers/common/requirements.txt layers/common/pyproject.toml functions/api/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -22,6 +22,21 @@ test: $(STAMP)
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit
+
+# The REST API (functions/api) on this machine, on the same embedded engines as `make run`:
+# http://127.0.0.1:8000/docs. Keys: `make api-key ARGS="create --admin"` (see README).
+api: $(STAMP)
+	$(PY) -m companion.local.api_server $(ARGS)
+
+# Creates, lists and revokes REST API keys: ARGS="create --user ID [--user ID2] [--label L]",
+# ARGS="create --admin", ARGS="list", ARGS="revoke KEY_ID". Uses DATABASE_URL when set (a
+# deployment's database), else the embedded one of `make run`/`make api`.
+api-key: $(STAMP)
+	$(PY) -m companion.local.api_keys $(ARGS)
+
+# Regenerates docs/API.md from the app's OpenAPI schema (a test fails when it is stale).
+api-docs: $(STAMP)
+	$(PY) -m companion.api.docs > docs/API.md
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_turns.py

@@ -57,6 +57,45 @@ def http_api_event(body: dict) -> dict:
     }
 
 
+# Sample REST API keys (functions/api), never valid anywhere real: tests store their hashes.
+SAMPLE_API_CLIENT_KEY = "cmp_5a3b1e0c0001_" + "sample-client-key-never-use-it-for-real-0001"[:43]
+SAMPLE_API_ADMIN_KEY = "cmp_5a3b1e0ad001_" + "sample-admin-key-never-use-it-for-real-00001"[:43]
+
+
+def api_event(method: str, path: str, *, key: str | None = None, body: dict | None = None,
+              headers: dict | None = None) -> dict:
+    """An API Gateway HTTP API (payload 2.0) request to the REST API function."""
+    raw = json.dumps(body, separators=(",", ":")) if body is not None else None
+    all_headers = {"accept": "application/json", "user-agent": "curl/8.5.0", **(headers or {})}
+    if key:
+        all_headers["authorization"] = f"Bearer {key}"
+    if raw is not None:
+        all_headers["content-type"] = "application/json"
+    event = {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": all_headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abcdef1234",
+            "domainName": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7",
+                     "userAgent": "curl/8.5.0"},
+            "requestId": "sample-api-request-id",
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "time": "25/Nov/2025:00:00:00 +0000",
+            "timeEpoch": 1764028800000,
+        },
+        "isBase64Encoded": False,
+    }
+    if raw is not None:
+        event["body"] = raw
+    return event
+
+
 def command(interaction_id: str, name: str, options: dict) -> dict:
     return {
         "id": interaction_id,
@@ -117,6 +156,12 @@ def main() -> None:
         "interactions/companion.json": http_api_event(puppy),
         "turn_worker/batch.json": {"Records": [sqs_record(turn(puppy), 1), sqs_record(turn(sparky), 2)]},
         "migrate/direct.json": {"action": "migrate"},
+        "api/health.json": api_event("GET", "/health"),
+        "api/chat_message.json": api_event(
+            "POST", "/chat/message", key=SAMPLE_API_CLIENT_KEY, headers={"idempotency-key": "sample-retry-key-1"},
+            body={"user_id": USER["id"], "message": "I got a new puppy today!", "username": USER["username"]}),
+        "api/personality_current.json": api_event("GET", f"/personality/current/{USER['id']}", key=SAMPLE_API_CLIENT_KEY),
+        "api/admin_stats.json": api_event("GET", "/admin/stats", key=SAMPLE_API_ADMIN_KEY),
         "migrate/create.json": {
             "RequestType": "Create",
             "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:companion-MigrateFunction",

@@ -60,7 +60,7 @@ def test_every_function_is_a_thin_app_handler_on_python_312_arm64_with_the_layer
     assert globals_["Runtime"] == "python3.12" and globals_["Architectures"] == ["arm64"]
     assert globals_["Layers"] == [{"Ref": "CommonLayer"}]
     functions = resources_of(template, "AWS::Serverless::Function")
-    assert set(functions) == {"InteractionsFunction", "TurnWorkerFunction", "MigrateFunction"}
+    assert set(functions) == {"InteractionsFunction", "TurnWorkerFunction", "MigrateFunction", "ApiFunction"}
     for function in functions.values():
         props = function["Properties"]
         assert props["Handler"] == "app.handler"
@@ -172,3 +172,39 @@ def test_outputs_tell_the_operator_where_things_are(template):
     outputs = template["Outputs"]
     assert "/interactions" in outputs["InteractionsEndpoint"]["Value"]["Fn::Sub"]
     assert {"TurnQueueUrl", "DeadLetterQueueUrl", "AppSecretArn", "DashboardName", "DashboardUrl", "AuroraEndpoint"} <= set(outputs)
+
+
+def test_the_rest_api_shares_the_http_api_routes_every_path_of_the_app_and_is_throttled(template):
+    from companion.api.app import create_app
+
+    function = template["Resources"]["ApiFunction"]["Properties"]
+    assert function["Timeout"] < 30  # an HTTP API integration times out at 30 s
+    assert "VpcConfig" in function  # it reaches Aurora
+    routes = [e["Properties"] for e in function["Events"].values()]
+    assert all(e["Type"] == "HttpApi" and "ApiId" not in e["Properties"] for e in function["Events"].values())
+    assert not any(r["Path"].startswith("/interactions") for r in routes)
+
+    def served(path):
+        for route in routes:
+            if route["Path"].endswith("/{proxy+}"):
+                if path.startswith(route["Path"].removesuffix("{proxy+}")):
+                    return True
+            elif route["Path"] == path:
+                return True
+        return False
+
+    for path in [*create_app().openapi()["paths"], "/openapi.json", "/docs"]:
+        assert served(path), path
+    throttle = template["Globals"]["HttpApi"]["DefaultRouteSettings"]
+    assert throttle["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRateLimit"}
+    assert throttle["ThrottlingBurstLimit"] == {"Ref": "ApiThrottleBurstLimit"}
+    env = env_of(template, "ApiFunction")
+    assert {"APP_SECRET_ARN", "DB_SECRET_ARN", "DB_HOST", "DB_NAME", "QDRANT_URL", "TURN_QUEUE_URL"} <= set(env)
+
+
+def test_the_api_function_ships_fastapi_and_mangum_and_the_layer_does_not():
+    own = (REPO_ROOT / "functions/api/requirements.txt").read_text()
+    for package in ("fastapi", "mangum"):
+        assert re.search(rf"^{package}==", own, re.M), package
+    layer = (REPO_ROOT / "layers/common/requirements.txt").read_text()
+    assert "fastapi" not in layer and "mangum" not in layer

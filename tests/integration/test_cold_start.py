@@ -5,7 +5,8 @@ import subprocess
 import sys
 import textwrap
 
-HEAVY = ["numpy", "psycopg", "qdrant_client", "onnxruntime", "tokenizers", "openai", "groq", "google.genai", "vaderSentiment"]
+HEAVY = ["numpy", "psycopg", "qdrant_client", "onnxruntime", "tokenizers", "openai", "groq", "google.genai", "vaderSentiment",
+         "fastapi", "starlette", "mangum", "pydantic"]
 
 
 def test_interactions_function_loads_nothing_heavy():

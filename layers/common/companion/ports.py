@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 if TYPE_CHECKING:  # the interactions function imports this module and must stay light
@@ -12,7 +12,9 @@ if TYPE_CHECKING:  # the interactions function imports this module and must stay
     from .domain.models import (
         Memory, MemoryRecord, PersonalitySnapshot, Reply, ReplyContext, StoredInteraction,
     )
+    from .domain.api_access import ApiKey, IdempotencyRecord
     from .domain.needs import Need
+    from .domain.operations import FleetStats, TurnMetrics, UserSummary
     from .domain.pad import PAD
     from .domain.personality import BigFive
     from .domain.quirks import Exchange, Pattern, Quirk
@@ -25,6 +27,10 @@ Tx = Any
 
 class ProviderError(RuntimeError):
     """An external provider (LLM, embeddings, Discord) failed after its own retries."""
+
+
+class UnknownUser(LookupError):
+    """No companion exists for this user id (it is created by the user's first message)."""
 
 
 class InteractionExpired(RuntimeError):
@@ -204,6 +210,9 @@ class MemoryStore(Protocol):
 
     def count_memories(self, user_id: str) -> int: ...
 
+    def list_memories(self, user_id: str, memory_type: str, limit: int,
+                      before: tuple[datetime, str] | None = None) -> list[Memory]: ...
+
 
 # --- the user's control over their data (issue 8): forget, forget-me, export ------------------
 
@@ -258,3 +267,41 @@ class UserDataStore(Protocol):
 
     def remaining_rows(self, user_id: str) -> dict[str, int]:
         """The check after erasure: rows of this user per table (all zero when erased)."""
+
+
+# --- the REST API (functions/api) ------------------------------------------------------------------
+
+
+class ApiKeyStore(Protocol):
+    def insert_key(self, key: ApiKey) -> None: ...
+
+    def find_key(self, key_id: str) -> ApiKey | None: ...
+
+    def list_keys(self) -> list[ApiKey]: ...
+
+    def revoke_key(self, key_id: str, now: datetime) -> bool: ...
+
+
+class IdempotencyStore(Protocol):
+    def claim(self, user_id: str, key: str, request_hash: str, now: datetime,
+              stale_after: timedelta) -> IdempotencyRecord | None: ...
+
+    def complete(self, user_id: str, key: str, response: dict[str, Any], now: datetime) -> None: ...
+
+    def release(self, user_id: str, key: str) -> None: ...
+
+    def purge_idempotency(self, older_than: datetime) -> int: ...
+
+
+class FleetStore(Protocol):
+    """Cross-user reads for operators: summaries and aggregates, never conversation content."""
+
+    def ping(self) -> None: ...
+
+    def list_users(self, limit: int, after: tuple[datetime, str] | None = None) -> list[UserSummary]: ...
+
+    def stats(self, now: datetime) -> FleetStats: ...
+
+    def turn_metrics(self, since: datetime) -> TurnMetrics: ...
+
+    def users_with_pending_memories(self, limit: int) -> list[str]: ...

@@ -239,6 +239,96 @@ class Container:
             nightly_detector=self.quirk_detector,
         )
 
+    # --- the REST API (functions/api) -------------------------------------------------------------
+
+    @cached_property
+    def api_key_repo(self):
+        from .adapters.postgres.api_access import ApiKeyRepository
+
+        return ApiKeyRepository(self.database)
+
+    @cached_property
+    def idempotency_repo(self):
+        from .adapters.postgres.api_access import IdempotencyRepository
+
+        return IdempotencyRepository(self.database)
+
+    @cached_property
+    def fleet_repo(self):
+        from .adapters.postgres.fleet import FleetRepository
+
+        return FleetRepository(self.database)
+
+    @cached_property
+    def api_keys(self):
+        from .services.api_keys import ApiKeyService
+
+        return ApiKeyService(self.api_key_repo, clock=self.clock)
+
+    @cached_property
+    def api_replies(self):
+        from .adapters.reply_mailbox import ReplyMailbox
+
+        return ReplyMailbox()
+
+    @cached_property
+    def api_turns(self):
+        """The very turn service the worker runs (same steps, same collaborators), delivering
+        replies into the API's mailbox instead of editing a Discord message."""
+        import copy
+
+        turns = copy.copy(self.turns)
+        turns.discord = self.api_replies
+        return turns
+
+    @cached_property
+    def chat(self):
+        from .services.chat import ChatService
+
+        return ChatService(turns=self.api_turns, replies=self.api_replies, interactions=self.interaction_repo,
+                           idempotency=self.idempotency_repo, users=self.users, clock=self.clock)
+
+    @cached_property
+    def companion_profiles(self):
+        from .services.companion_profile import CompanionProfileService
+
+        return CompanionProfileService(self.profile_repo, self.needs_repo)
+
+    @cached_property
+    def admin(self):
+        from .services.operations import AdminService
+
+        return AdminService(fleet=self.fleet_repo, idempotency=self.idempotency_repo, memory=self.memory,
+                            clock=self.clock)
+
+    @cached_property
+    def health(self):
+        from .adapters import probes
+        from .services.operations import HealthService, Probe
+
+        s = self.settings
+        providers = {
+            "reply_model": (s.chutes_api_key, s.chutes_base_url, "offline responder (no CHUTES_API_KEY)"),
+            "fast_model": (s.groq_api_key, "https://api.groq.com/openai/v1", "offline scorer (no GROQ_API_KEY)"),
+            "embeddings": (s.gemini_api_key, "https://generativelanguage.googleapis.com",
+                           "local embedder (no GEMINI_API_KEY)"),
+        }
+        checks = {
+            "postgres": Probe(self.fleet_repo.ping, required=True),
+            "qdrant": Probe(probes.qdrant_probe(self.vector_store)),
+            "redis": Probe(probes.redis_probe(s.redis_url) if s.redis_url else None),
+            "queue": Probe(probes.queue_probe(self.queue) if self._has_queue() else None),
+        }
+        for name, (configured, url, instead) in providers.items():
+            checks[name] = Probe(probes.http_probe(url) if configured else None, skipped_because=instead)
+        if s.discord_api_base.startswith("https://"):
+            checks["discord"] = Probe(probes.http_probe(s.discord_api_base + "/gateway"))
+        return HealthService(probes=checks, fleet=self.fleet_repo, clock=self.clock,
+                             queue_depth=lambda: self.queue.approximate_depth() if self._has_queue() else None)
+
+    def _has_queue(self) -> bool:
+        return "queue" in self.__dict__ or bool(self.settings.turn_queue_url)
+
 
 _container: Container | None = None
 

@@ -24,6 +24,17 @@ class SqsTurnQueue:
             MessageDeduplicationId=dedup_id,
         )
 
+    def approximate_depth(self) -> int:
+        """Turns waiting (SQS's approximate count; health and metrics only)."""
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("sqs")
+        attributes = self._client.get_queue_attributes(
+            QueueUrl=self._url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"])
+
 
 class InProcessTurnQueue:
     """Holds sent turns and delivers them to a handler as SQS batch events, honouring what SQS
@@ -45,6 +56,9 @@ class InProcessTurnQueue:
         )
 
     def __len__(self) -> int:
+        return len(self._pending)
+
+    def approximate_depth(self) -> int:
         return len(self._pending)
 
     def drain(self, handler: Callable[[dict, Any], dict], context: Any = None, batch_size: int = 10) -> int:

@@ -175,3 +175,10 @@ class MemoryService:
             log.warning("vector index unavailable; searching PostgreSQL instead", exc_info=True)
             rows = self.memories.nearest_memories(user_id, model, query_vector, limit)
             return [(m.id, vec, sim) for m, vec, sim in rows if sim >= self.min_similarity]
+
+    # --- listing -----------------------------------------------------------------------------
+
+    def list_memories(self, user_id: str, memory_type: str, *, limit: int,
+                      before: tuple[datetime, str] | None = None) -> list[Memory]:
+        """A page of the user's current memories, newest first (keyset: see the store)."""
+        return self.memories.list_memories(user_id, memory_type, limit, before)

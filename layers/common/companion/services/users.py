@@ -33,3 +33,6 @@ class UserService:
         if created:
             log.info("created companion", extra={"user_id": user_id, "traits": traits.as_dict()})
         return created
+
+    def exists(self, user_id: str) -> bool:
+        return self.profiles.profile_exists(user_id)

@@ -140,3 +140,19 @@ class MemoryRepository:
                 "SELECT count(*) AS n FROM memories WHERE user_id = %s AND valid_to IS NULL", (user_id,)
             ).fetchone()
         return int(row["n"])
+
+    def list_memories(self, user_id: str, memory_type: str, limit: int,
+                      before: tuple[datetime, str] | None = None) -> list[Memory]:
+        """The user's current memories of one type, newest first; ``before`` is the (created_at,
+        id) of the previous page's last memory (keyset pagination)."""
+        where, params = "", []
+        if before is not None:
+            where, params = "AND (created_at, id) < (%s, %s::uuid)", [before[0], before[1]]
+        with self.db.scoped(user_id) as conn:
+            rows = conn.execute(
+                f"""SELECT {_MEMORY_COLUMNS} FROM memories
+                    WHERE user_id = %s AND memory_type = %s AND valid_to IS NULL {where}
+                    ORDER BY created_at DESC, id DESC LIMIT %s""",
+                (user_id, memory_type, *params, limit),
+            ).fetchall()
+        return [Memory(**row) for row in rows]

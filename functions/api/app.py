@@ -1,0 +1,15 @@
+"""The REST API (API Gateway HTTP API -> Lambda): the FastAPI app of companion.api through
+Mangum. The app calls the same services as the Discord path; see docs/API.md."""
+from aws_lambda_powertools import Logger
+from mangum import Mangum
+
+from companion.api.app import create_app
+
+logger = Logger(service="companion")
+app = create_app()
+_asgi = Mangum(app, lifespan="off")
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event, context):
+    return _asgi(event, context)

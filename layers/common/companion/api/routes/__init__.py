@@ -1,0 +1,1 @@
+"""The seed's gateway routers (routers/chat.py, memory.py, personality.py, admin.py, health.py)."""

@@ -1,0 +1,44 @@
+"""GET /admin/users, GET /admin/stats, POST /admin/cleanup (admin keys only)."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query
+
+from ...wiring import Container
+from ..auth import ADMIN_ONLY, admin, container
+from ..errors import error_responses
+from ..pagination import decode_cursor, next_cursor
+from ..schemas import CleanupRequest, CleanupResponse, StatsResponse, UserOut, UserPage
+
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(admin)])
+ERRORS = error_responses(401, 403, 422)
+
+
+@router.get("/users", response_model=UserPage, responses=ERRORS, openapi_extra=ADMIN_ONLY,
+            summary="Every companion's user, newest first, paged")
+def users(
+    c: Annotated[Container, Depends(container)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")] = None,
+) -> UserPage:
+    rows = c.admin.users(limit=limit, after=decode_cursor(cursor))
+    return UserPage(items=[UserOut(**asdict(u)) for u in rows],
+                    next_cursor=next_cursor(rows, limit, lambda u: (u.created_at, u.user_id)))
+
+
+@router.get("/stats", response_model=StatsResponse, responses=ERRORS, openapi_extra=ADMIN_ONLY, summary="Totals across all users")
+def stats(c: Annotated[Container, Depends(container)]) -> StatsResponse:
+    return StatsResponse(**asdict(c.admin.stats()))
+
+
+@router.post("/cleanup", response_model=CleanupResponse, responses=ERRORS,
+             openapi_extra=ADMIN_ONLY, summary="Housekeeping: expired idempotency records, memories left unindexed by outages")
+def cleanup(c: Annotated[Container, Depends(container)],
+            body: Annotated[CleanupRequest | None, Body()] = None) -> CleanupResponse:
+    body = body or CleanupRequest()
+    report = c.admin.cleanup(idempotency_max_age=timedelta(hours=body.idempotency_max_age_hours),
+                             reindex_users=body.reindex_users)
+    return CleanupResponse(**asdict(report))

@@ -1,0 +1,54 @@
+"""POST /chat/message, GET /chat/session/{user_id}."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from ...wiring import Container
+from ..auth import ActingFor, Caller, container, require_user
+from ..errors import error_responses
+from ..schemas import ChatMessageRequest, ChatMessageResponse, Exchange, SessionResponse
+
+router = APIRouter(prefix="/chat", tags=["chat"])
+
+
+@router.post("/message", response_model=ChatMessageResponse, responses=error_responses(401, 403, 409, 422, 503),
+             summary="Talk to a companion (answered synchronously)")
+def post_message(
+    body: ChatMessageRequest,
+    principal: Caller,
+    c: Annotated[Container, Depends(container)],
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(
+        alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
+        description="Makes retries safe: a repeated request with the same key returns the first "
+                    "request's answer, and the turn happens once.")] = None,
+) -> ChatMessageResponse:
+    """The same turn as `/companion message:` in Discord (security screen, appraisal, recall,
+    reply, memory), answered in the response instead of a Discord message."""
+    require_user(principal, body.user_id)
+    result = c.chat.send(body.user_id, body.message, username=body.username, idempotency_key=idempotency_key)
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return ChatMessageResponse(
+        user_id=result.user_id, reply=result.reply, status=result.status, interaction_key=result.interaction_key,
+        memories_retrieved=result.memories_retrieved, fallback_used=result.fallback_used,
+        latency_ms=result.latency_ms, replayed=result.replayed,
+    )
+
+
+@router.get("/session/{user_id}", response_model=SessionResponse, responses=error_responses(401, 403, 404, 422),
+            summary="The user's open conversation and last exchanges")
+def get_session(
+    user_id: ActingFor,
+    c: Annotated[Container, Depends(container)],
+    recent: Annotated[int, Query(ge=0, le=50, description="how many recent exchanges to include")] = 10,
+) -> SessionResponse:
+    session = c.chat.session(user_id, exchanges=recent)
+    return SessionResponse(
+        user_id=user_id, active=session.active, session_id=session.session_id,
+        message_count=session.message_count,
+        recent=[Exchange(timestamp=e.timestamp, user_message=e.user_message, agent_response=e.agent_response)
+                for e in session.exchanges],
+    )

@@ -1,0 +1,38 @@
+"""Every authenticated route of the API, with a valid request for a given user: the auth tests
+run over this table, and a test fails when a route is added without an entry."""
+from __future__ import annotations
+
+# (method, path template, body or None); "{user}" is the user the request acts for.
+USER_ROUTES = [
+    ("POST", "/chat/message", {"user_id": "{user}", "message": "hello there"}),
+    ("GET", "/chat/session/{user}", None),
+    ("POST", "/memory/search", {"user_id": "{user}", "query": "puppy"}),
+    ("GET", "/memory/episodic/{user}", None),
+    ("GET", "/personality/current/{user}", None),
+]
+ADMIN_ROUTES = [
+    ("GET", "/admin/users", None),
+    ("GET", "/admin/stats", None),
+    ("POST", "/admin/cleanup", {}),
+    ("GET", "/health/detailed", None),
+    ("GET", "/health/metrics", None),
+]
+PUBLIC_ROUTES = [("GET", "/health")]
+
+
+def fill(value, user: str):
+    if isinstance(value, str):
+        return value.replace("{user}", user)
+    if isinstance(value, dict):
+        return {k: fill(v, user) for k, v in value.items()}
+    return value
+
+
+def request(client, method: str, path: str, body, user: str, headers: dict | None = None):
+    return client.request(method, fill(path, user), json=fill(body, user) if body is not None else None,
+                          headers=headers or {})
+
+
+def templated(path: str) -> str:
+    """The app's path template for a table path ("/chat/session/{user}" -> "{user_id}")."""
+    return path.replace("{user}", "{user_id}")
