@@ -289,12 +289,6 @@ class Container:
                            idempotency=self.idempotency_repo, users=self.users, clock=self.clock)
 
     @cached_property
-    def companion_profiles(self):
-        from .services.companion_profile import CompanionProfileService
-
-        return CompanionProfileService(self.profile_repo, self.needs_repo)
-
-    @cached_property
     def admin(self):
         from .services.operations import AdminService
 
