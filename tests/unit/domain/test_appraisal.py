@@ -56,3 +56,31 @@ def test_sentiment_range_and_empty_text():
     assert sentiment("") == 0.0
     assert -1.0 <= sentiment("I hate this so much, worst day ever") < -0.5
     assert 0.5 < sentiment("I love this, best day ever!") <= 1.0
+
+
+def test_news_deltas_are_calibrated_by_vader_intensity():
+    from companion.domain.appraisal import happy_for_delta, sorry_for_delta
+
+    assert happy_for_delta(0.25) == PAD(0.1, 0.05, 0.0)  # at the news threshold: the skeleton's delta
+    assert sorry_for_delta(-0.25) == PAD(-0.1, 0.05, -0.02)
+    strongest = sorry_for_delta(-1.0)
+    assert strongest.pleasure == pytest.approx(-0.4) and strongest.dominance == pytest.approx(-0.15)
+    assert happy_for_delta(1.0).pleasure == pytest.approx(0.3)  # as much as the seed's compliment
+    assert sorry_for_delta(-0.9).pleasure < sorry_for_delta(-0.5).pleasure < sorry_for_delta(-0.3).pleasure
+
+
+def test_strong_bad_news_leaves_a_cheerful_octant_in_one_message():
+    from companion.domain.pad import update_pad_state
+
+    result = appraise("I feel terrible, my dad is in the hospital")
+    assert result.rule == "sorry_for" and result.delta.pleasure <= -0.25
+    assert result.event.is_bad_news and "distress" in result.event.describe()
+    assert update_pad_state(PAD(0.2, 0.1, 0.05), result.delta).label != "exuberant"
+
+
+@pytest.mark.parametrize("message", ["My best friend died yesterday", "Thank you for listening, I lost my job",
+                                     "my dog died and I can't stop crying"])
+def test_loss_is_bad_news_even_when_the_lexicon_or_a_rule_says_otherwise(message):
+    result = appraise(message)
+    assert result.delta.pleasure < 0 and result.event.is_bad_news
+    assert result.rule not in ("social_connection", "compliment")

@@ -42,9 +42,22 @@ def test_detector_sees_length_greetings_time_topics_and_the_companions_own_habit
     ))
     assert found["greets_warmly"].can_emerge
     assert found["prefers_short_responses"].can_emerge
-    assert found["night_owl"].can_emerge
+    assert not found["night_owl"].can_emerge  # one late session is not a habit: days count
     assert found["asks_follow_up_questions"].can_emerge
     assert found["brings_up_dog"].occurrences == 3 and found["brings_up_dog"].can_emerge
+
+
+def test_night_owl_needs_three_late_days():
+    late = [Exchange("still up", "Me too.", datetime(2026, 3, d, 23, 30, tzinfo=timezone.utc)) for d in (2, 3, 4)]
+    assert by_name(detect_patterns(late))["night_owl"].can_emerge
+    assert by_name(detect_patterns(late[:2]))["night_owl"].occurrences == 2
+
+
+def test_one_quirk_emerges_per_turn_the_most_confident_first():
+    patterns = [Pattern("a_habit", "behavior", "a", 3, 0.75, T0), Pattern("b_habit", "behavior", "b", 5, 0.83, T0)]
+    [new] = develop({}, patterns, T0, only_observed_now=True, max_new=1)
+    assert new.name == "b_habit"
+    assert len(develop({}, patterns, T0, only_observed_now=True)) == 2
 
 
 def test_emoji_and_topic_helpers():
@@ -86,3 +99,22 @@ def test_develop_observes_active_quirks_and_revives_inactive_ones():
     assert revived.is_active and revived.strength == 0.1 and revived.first_observed == T0
     # per turn, a pattern the latest exchange does not show changes nothing
     assert develop({}, [pattern], T0 + timedelta(days=11), only_observed_now=True) == []
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=100, deadline=None)
+@given(nights=st.lists(st.tuples(st.booleans(), st.integers(0, 20)), max_size=30))
+def test_no_sequence_of_sightings_and_nights_leaves_strength_zero_to_one(nights):
+    now = T0
+    quirk = emerge(Pattern("q", "behavior", "q", 3, 0.8, now), now)
+    for seen, days in nights:
+        now += timedelta(days=days)
+        if seen and quirk.is_active:
+            changed = develop({"q": quirk}, [Pattern("q", "behavior", "q", 3, 0.8, now)], now, only_observed_now=True)
+            quirk = changed[0] if changed else quirk
+        quirk = evolve(quirk, now + timedelta(hours=1))
+        assert 0.0 <= quirk.strength <= 1.0
+        assert not quirk.is_active or quirk.strength >= 0.05  # an active quirk is never below 0.05

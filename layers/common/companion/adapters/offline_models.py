@@ -69,8 +69,11 @@ def _own_feeling(context: ReplyContext) -> tuple[str, str]:
 # How active quirks show in an offline reply (name -> what it does); LLM-detected quirks with
 # other names reach the real model through the prompt only.
 def _apply_quirks(parts: list[str], quirks: dict[str, float], context: ReplyContext) -> list[str]:
-    if "prefers_short_responses" in quirks:
-        parts = parts[:3]  # prefix, opener, one more sentence
+    bad_news = context.event is not None and context.event.is_bad_news
+    if bad_news:  # no playful habits while they are hurting; a hug instead of a smiley
+        if "uses_emoji_frequently" in quirks:
+            parts[-1] += " 🫂"
+        return parts
     if "greets_warmly" in quirks:
         parts.insert(1, "Hey you!")
     if "night_owl" in quirks:
@@ -86,24 +89,25 @@ def _apply_quirks(parts: list[str], quirks: dict[str, float], context: ReplyCont
     if "asks_follow_up_questions" in quirks and not parts[-1].endswith("?"):
         parts.append("How are you feeling about it?")
     if "uses_emoji_frequently" in quirks:
-        bad = context.event is not None and context.event.is_bad_news
-        parts[-1] += " 🫂" if bad else " 😊"
+        parts[-1] += " 😊"
     return parts
 
 
 class OfflineReplyModel:
     def reply(self, context: ReplyContext) -> Reply:
         named, sentence = _own_feeling(context)
+        quirks = dict(context.quirks)
+        short = "prefers_short_responses" in quirks  # the quirk: no recollection, no follow-up
         parts = [f"(offline companion, {named})"]
         parts.append(_pick(_OPENERS.get(context.rule, _OPENERS["none"]), context.user_message))
         recalled = [m for m in context.memories if m.strip() != context.user_message.strip()]
-        if recalled:
+        if recalled and not short:
             parts.append(f'I remember you told me: "{recalled[0]}"')
         parts.append(sentence)
-        if context.traits.get("extraversion", 0.5) >= 0.5:
+        if context.traits.get("extraversion", 0.5) >= 0.5 and not short:
             bad_news = context.event is not None and context.event.is_bad_news
             parts.append("Do you want to talk about it?" if bad_news else "What happened next?")
-        parts = _apply_quirks(parts, dict(context.quirks), context)
+        parts = _apply_quirks(parts, quirks, context)
         text = " ".join(parts)
         return Reply(text=text, model=OFFLINE_MODEL_ID, token_count=len(text.split()))
 

@@ -53,7 +53,7 @@ def personality_embed(
         for n in needs
     ]
     active = sorted((q for q in quirks if q.is_active), key=lambda q: -q.strength)[:MAX_QUIRKS_SHOWN]
-    quirk_lines = [f"**{_label(q.name)}** {bar(q.strength, width=5)} {q.strength:.2f}\n{q.description}"
+    quirk_lines = [f"**{_label(q.name)}** {bar(q.strength)} {q.strength:.2f}\n{q.description}"
                    for q in active]
     fields = [
         {"name": "Mood", "value": f"**{pad.label}**\n{_pad_line(pad)}", "inline": True},

@@ -8,7 +8,10 @@ follow-up questions.
 A pattern's ``confidence`` is how consistently it has held since it was first seen in the window:
 k / (n + 1), with k the exchanges showing it and n the exchanges since its first appearance (one
 phantom counter-example, so three in a row gives 0.75 and passes the seed's 0.7, while two in a row
-or three out of five do not). A recurring topic counts mentions instead: k / (k + 1).
+or three out of five do not). A recurring topic counts mentions instead: k / (k + 1). Time of day
+counts distinct days, not messages: three messages in one late session do not make a night owl.
+Habits form one at a time: a turn lets at most one new quirk emerge (the most confident; on a tie,
+one mirrored from the user before one of the companion's own).
 
 Lifecycle, where the seed gives two versions (the "Precise Algorithmic Specifications" rules and
 reflection.py's update_quirk_strengths) we follow the precise rules, which the seed labels EXACT:
@@ -112,6 +115,7 @@ CATALOG = {
     "asks_follow_up_questions": ("speech_pattern", "Can't help asking a follow-up question"),
 }
 TOPIC_PREFIX = "brings_up_"
+COMPANION_HABITS = frozenset({"asks_follow_up_questions"})  # seen in the companion's replies
 
 
 def has_emoji(text: str) -> bool:
@@ -147,8 +151,6 @@ def detect_patterns(exchanges: Sequence[Exchange]) -> list[Pattern]:
         "prefers_short_responses": lambda e: len(e.user_message.split()) <= SHORT_WORDS,
         "writes_at_length": lambda e: len(e.user_message.split()) >= LONG_WORDS,
         "greets_warmly": lambda e: _GREETING.match(e.user_message) is not None,
-        "night_owl": lambda e: e.at.hour in NIGHT_HOURS,
-        "early_bird": lambda e: e.at.hour in MORNING_HOURS,
         "asks_follow_up_questions": lambda e: e.companion_reply.rstrip().endswith("?"),
     }
     patterns = []
@@ -161,8 +163,26 @@ def detect_patterns(exchanges: Sequence[Exchange]) -> list[Pattern]:
             examples = tuple(e.user_message[:200] for e, f in zip(exchanges, flags) if f)[-MAX_EXAMPLES:]
             patterns.append(Pattern(name, category, description, k, round(confidence, 4),
                                     exchanges[last].at, examples))
+    patterns.extend(_time_of_day(exchanges))
     patterns.extend(_topics(exchanges))
     return patterns
+
+
+def _time_of_day(exchanges: Sequence[Exchange]) -> list[Pattern]:
+    """Night owl / early bird, counted in days: a day counts when any of its exchanges fits."""
+    days: dict = {}
+    for e in exchanges:
+        days.setdefault(e.at.date(), []).append(e)
+    out = []
+    for name, hours in (("night_owl", NIGHT_HOURS), ("early_bird", MORNING_HOURS)):
+        flags = [any(e.at.hour in hours for e in day) for day in days.values()]
+        k, confidence = _consistency(flags)
+        if k:
+            seen = [e for e in exchanges if e.at.hour in hours]
+            category, description = CATALOG[name]
+            out.append(Pattern(name, category, description, k, round(confidence, 4), seen[-1].at,
+                               tuple(e.user_message[:200] for e in seen)[-MAX_EXAMPLES:]))
+    return out
 
 
 def _topics(exchanges: Sequence[Exchange], limit: int = 2) -> list[Pattern]:
@@ -226,11 +246,14 @@ def evolve(quirk: Quirk, now: datetime) -> Quirk:
 
 
 def develop(existing: dict[str, Quirk], patterns: Iterable[Pattern], now: datetime,
-            *, only_observed_now: bool) -> list[Quirk]:
+            *, only_observed_now: bool, max_new: int | None = None) -> list[Quirk]:
     """Quirks changed by ``patterns``: emerged, re-emerged or observed. ``only_observed_now``
-    (per turn) considers just the patterns the latest exchange shows."""
-    changed = []
-    for pattern in patterns:
+    (per turn) considers just the patterns the latest exchange shows; ``max_new`` caps how many
+    quirks may emerge at once (the most confident first)."""
+    changed, emerged = [], 0
+    # Ties go to what the user does: a companion mirrors its person before its own habits.
+    ranked = sorted(patterns, key=lambda p: (-p.confidence, -p.occurrences, p.name in COMPANION_HABITS, p.name))
+    for pattern in ranked:
         if only_observed_now and pattern.last_seen != now:
             continue
         quirk = existing.get(pattern.name)
@@ -238,9 +261,10 @@ def develop(existing: dict[str, Quirk], patterns: Iterable[Pattern], now: dateti
             at = pattern.last_seen or now
             if at > quirk.last_reinforced:  # a sighting not recorded yet
                 changed.append(observe(quirk, pattern, at))
-        else:
+        elif max_new is None or emerged < max_new:
             new = emerge(pattern, now)
             if new is not None:
+                emerged += 1
                 if quirk is not None:  # re-emerging: keep its history
                     new = replace(new, first_observed=quirk.first_observed,
                                   observation_count=quirk.observation_count + pattern.occurrences)

@@ -91,7 +91,7 @@ class PersonalityService:
         window = as_exchanges(list(history)[-(QUIRK_WINDOW_TURNS - 1):]) + [Exchange(message, reply, now)]
         patterns = self._turn_detector.detect(window)
         existing = {q.name: q for q in self.quirks.get_quirks(user_id)}
-        changed = develop(existing, patterns, now, only_observed_now=True)
+        changed = develop(existing, patterns, now, only_observed_now=True, max_new=1)
         self.quirks.save_quirks(user_id, changed)
         for q in changed:
             if q.reinforcement_count == 0:
