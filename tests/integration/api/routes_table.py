@@ -6,9 +6,15 @@ from __future__ import annotations
 USER_ROUTES = [
     ("POST", "/chat/message", {"user_id": "{user}", "message": "hello there"}),
     ("GET", "/chat/session/{user}", None),
+    ("GET", "/chat/why/{user}", None),
     ("POST", "/memory/search", {"user_id": "{user}", "query": "puppy"}),
     ("GET", "/memory/episodic/{user}", None),
+    ("POST", "/memory/forget", {"user_id": "{user}", "target": "tulips"}),
+    ("GET", "/memory/export/{user}", None),
+    ("POST", "/memory/forget-me/{user}", {"confirm": True}),
     ("GET", "/personality/current/{user}", None),
+    ("GET", "/personality/history/{user}", None),
+    ("GET", "/personality/quirks/{user}", None),
 ]
 ADMIN_ROUTES = [
     ("GET", "/admin/users", None),

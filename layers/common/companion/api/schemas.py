@@ -56,6 +56,11 @@ class SessionResponse(Model):
     recent: list[Exchange] = Field(description="the last exchanges, oldest first")
 
 
+class WhyResponse(Model):
+    user_id: str
+    explanation: str = Field(description="what the companion's last reply was made from, as /why shows it")
+
+
 # --- memory --------------------------------------------------------------------------------------
 
 
@@ -90,6 +95,52 @@ class MemoryPage(Model):
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
 
 
+class ForgetRequest(Model):
+    user_id: str = UserIdField
+    target: str = Field(min_length=1, max_length=1000, pattern=TEXT_PATTERN,
+                        description="a memory id (or its first characters, as /memories shows) or words it contains",
+                        examples=["my old address"])
+
+
+class ForgottenOut(Model):
+    id: str
+    content: str
+    memory_type: str
+
+
+class ForgetResponse(Model):
+    user_id: str
+    forgotten: list[ForgottenOut] = Field(description="empty when nothing matched (see message)")
+    summaries_removed: list[ForgottenOut] = Field(description="semantic memories that were built from a forgotten one")
+    sources_released: int
+    messages_redacted: int
+    message: str = Field(description="what /forget would have answered")
+
+
+class ForgetMeRequest(Model):
+    confirm: Literal[True] = Field(description="must be true: erasure cannot be undone")
+
+
+class ForgetMeResponse(Model):
+    user_id: str
+    erased: bool = Field(description="false when there was nothing stored about the user")
+    message: str
+
+
+class ExportResponse(BaseModel):
+    """The user's data as /export attaches it (format ``companion-export/1``): profile,
+    personality, needs, quirks, memories, memory conflicts, interactions, and any other table
+    holding rows of the user under its own name."""
+
+    model_config = ConfigDict(extra="allow")
+    format: str
+    user_id: str
+    exported_at: datetime
+    profile: dict
+    memories: list[dict]
+    interactions: list[dict]
+
+
 # --- personality ---------------------------------------------------------------------------------
 
 
@@ -122,6 +173,63 @@ class PersonalityResponse(Model):
     mood: PadState = Field(description="the current PAD emotional state")
     temperament: PadState = Field(description="the PAD baseline the mood returns to")
     needs: list[NeedOut]
+
+
+class MoodPointOut(Model):
+    at: datetime
+    pleasure: float
+    arousal: float
+    dominance: float
+    label: str
+
+
+class TrendOut(Model):
+    points: int
+    pleasure_slope: float = Field(description="change per day")
+    arousal_slope: float
+    dominance_slope: float
+    volatility: float
+    direction: Literal["brightening", "darkening", "steady"]
+
+
+class PadValues(Model):
+    pleasure: float
+    arousal: float
+    dominance: float
+
+
+class EvolutionOut(Model):
+    evolved_at: datetime
+    baseline_before: PadValues
+    baseline_after: PadValues
+    interactions_in_window: int
+    quirk_updates: list[dict]
+    detector: str
+
+
+class PersonalityHistoryResponse(Model):
+    user_id: str
+    days: int
+    moods: list[MoodPointOut] = Field(description="each change of mood in the window, oldest first")
+    trend: TrendOut
+    evolutions: list[EvolutionOut] = Field(description="the nightly personality evolutions in the window, newest first")
+
+
+class QuirkOut(Model):
+    name: str
+    category: str
+    description: str
+    strength: float
+    confidence: float
+    first_observed: datetime
+    last_reinforced: datetime
+    observation_count: int
+    examples: list[str]
+
+
+class QuirksResponse(Model):
+    user_id: str
+    quirks: list[QuirkOut] = Field(description="the active quirks, strongest first")
 
 
 # --- admin ---------------------------------------------------------------------------------------

@@ -70,6 +70,12 @@ class MemoryControlService:
     # --- /forget ---------------------------------------------------------------------------------
 
     def forget(self, user_id: str, target: str) -> ControlReply:
+        done = self.forget_matching(user_id, target)
+        return done if isinstance(done, ControlReply) else ControlReply(self.forget_report(done))
+
+    def forget_matching(self, user_id: str, target: str) -> Forgetting | ControlReply:
+        """/forget as data (the REST API's): what was forgotten, or the reply saying why nothing
+        was (no target, several memories match, nothing matches)."""
         target = target.strip()
         if not target:
             return ControlReply("Tell me what to forget: a memory's id from `/memories` (like `/forget 3fa2b1c9`) "
@@ -84,7 +90,7 @@ class MemoryControlService:
         left = self.vectors.count_user_points(user_id, removed)
         if left:
             raise RuntimeError(f"{left} forgotten memories are still in the vector index")
-        return ControlReply(self._forget_report(forgetting))
+        return forgetting
 
     def _find(self, user_id: str, target: str) -> list[Memory] | ControlReply:
         by_id = self.control.find_by_short_id(user_id, target)
@@ -107,7 +113,7 @@ class MemoryControlService:
                             f"`/memories {target}` shows what I remember, with ids.")
 
     @staticmethod
-    def _forget_report(f: Forgetting) -> str:
+    def forget_report(f: Forgetting) -> str:
         lines = [f"I forgot {_memories(len(f.forgotten))}:"]
         lines += [f"• `{m.id.replace('-', '')[:8]}` {_quote(m.content, 200)}" for m in f.forgotten]
         if f.summaries_removed:

@@ -19,7 +19,7 @@ from ..domain.needs import NEED_TYPES, Need, needs_met_by_message
 from ..domain.pad import PAD
 from ..domain.personality_card import personality_embed
 from ..domain.quirks import Exchange, Quirk, develop, evolve
-from ..domain.trends import EmotionalTrend, daily_means, emotional_trend
+from ..domain.trends import EmotionalTrend, MoodPoint, daily_means, emotional_trend
 from ..ports import InteractionStore, NeedsStore, ProfileStore, QuirkDetector, QuirkStore, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,16 @@ class PersonalityService:
             needs=self.current_needs(user_id, now), quirks=self.active_quirks(user_id),
             week=daily_means(history, now, CARD_DAYS), trend=emotional_trend(history),
         )
+
+    # --- the REST API's history view ---------------------------------------------------------------
+
+    def history(self, user_id: str, now: datetime, days: int) -> tuple[list[MoodPoint], EmotionalTrend, list[dict]]:
+        """How the mood moved over the last ``days`` days (oldest first), its trend, and the
+        nightly evolutions in that window (newest first)."""
+        since = now - timedelta(days=days)
+        points = self.profiles.pad_history(user_id, since)
+        evolutions = [e for e in self.quirks.evolutions(user_id, limit=days + 1) if e["evolved_at"] >= since]
+        return points, emotional_trend(points), evolutions
 
     # --- schedules ---------------------------------------------------------------------------------
 

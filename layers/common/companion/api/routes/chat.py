@@ -1,4 +1,4 @@
-"""POST /chat/message, GET /chat/session/{user_id}."""
+"""POST /chat/message, GET /chat/session/{user_id}, GET /chat/why/{user_id}."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from ...wiring import Container
 from ..auth import ActingFor, Caller, container, require_user
 from ..errors import error_responses
-from ..schemas import ChatMessageRequest, ChatMessageResponse, Exchange, SessionResponse
+from ...ports import UnknownUser
+from ..schemas import ChatMessageRequest, ChatMessageResponse, Exchange, SessionResponse, WhyResponse
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 
@@ -52,3 +53,14 @@ def get_session(
         recent=[Exchange(timestamp=e.timestamp, user_message=e.user_message, agent_response=e.agent_response)
                 for e in session.exchanges],
     )
+
+
+@router.get("/why/{user_id}", response_model=WhyResponse, responses=error_responses(401, 403, 404, 422),
+            summary="Why the companion said its last reply, as /why explains it")
+def why(user_id: ActingFor, c: Annotated[Container, Depends(container)]) -> WhyResponse:
+    """From what was recorded when the reply was made (recalled memories with their scores, the
+    emotion before and after and the appraisal rule, needs and quirks in the prompt), never
+    recomputed."""
+    if not c.users.exists(user_id):
+        raise UnknownUser(user_id)
+    return WhyResponse(user_id=user_id, explanation=c.memory_control.why(user_id).text)

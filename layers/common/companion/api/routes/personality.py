@@ -1,17 +1,25 @@
-"""GET /personality/current/{user_id}."""
+"""GET /personality/current/{user_id}, /history/{user_id}, /quirks/{user_id}."""
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from ...ports import UnknownUser
 from ...wiring import Container
 from ..auth import ActingFor, container
 from ..errors import error_responses
-from ..schemas import NeedOut, PadState, PersonalityResponse, Traits
+from ..schemas import (
+    EvolutionOut, MoodPointOut, NeedOut, PadState, PadValues, PersonalityHistoryResponse, PersonalityResponse,
+    QuirkOut, QuirksResponse, Traits, TrendOut,
+)
 
 router = APIRouter(prefix="/personality", tags=["personality"])
+
+
+def _known(c: Container, user_id: str) -> None:
+    if not c.users.exists(user_id):
+        raise UnknownUser(user_id)
 
 
 def _pad(pad) -> PadState:
@@ -32,3 +40,33 @@ def current(user_id: ActingFor, c: Annotated[Container, Depends(container)]) -> 
         needs=[NeedOut(need_type=n.need_type, current_level=n.current_level, baseline_level=n.baseline_level,
                        trigger_threshold=n.trigger_threshold, urgent=n.is_urgent) for n in c.personality.current_needs(user_id, now)],
     )
+
+
+@router.get("/history/{user_id}", response_model=PersonalityHistoryResponse,
+            responses=error_responses(401, 403, 404, 422),
+            summary="How the mood moved, its trend, and the nightly evolutions of the temperament")
+def history(user_id: ActingFor, c: Annotated[Container, Depends(container)],
+            days: Annotated[int, Query(ge=1, le=90, description="how far back")] = 7) -> PersonalityHistoryResponse:
+    _known(c, user_id)
+    points, trend, evolutions = c.personality.history(user_id, c.clock(), days)
+    return PersonalityHistoryResponse(
+        user_id=user_id, days=days,
+        moods=[MoodPointOut(at=p.at, pleasure=p.pad.pleasure, arousal=p.pad.arousal, dominance=p.pad.dominance,
+                            label=p.pad.label) for p in points],
+        trend=TrendOut(**trend.as_dict(), direction=trend.direction),
+        evolutions=[EvolutionOut(evolved_at=e["evolved_at"], baseline_before=PadValues(**e["baseline_before"]),
+                                 baseline_after=PadValues(**e["baseline_after"]),
+                                 interactions_in_window=e["interactions_in_window"],
+                                 quirk_updates=e["quirk_updates"], detector=e["detector"]) for e in evolutions],
+    )
+
+
+@router.get("/quirks/{user_id}", response_model=QuirksResponse, responses=error_responses(401, 403, 404, 422),
+            summary="The companion's active quirks with this user")
+def quirks(user_id: ActingFor, c: Annotated[Container, Depends(container)]) -> QuirksResponse:
+    _known(c, user_id)
+    active = sorted(c.personality.active_quirks(user_id), key=lambda q: -q.strength)
+    return QuirksResponse(user_id=user_id, quirks=[
+        QuirkOut(name=q.name, category=q.category, description=q.description, strength=q.strength,
+                 confidence=q.confidence, first_observed=q.first_observed, last_reinforced=q.last_reinforced,
+                 observation_count=q.observation_count, examples=list(q.examples)) for q in active])
