@@ -75,6 +75,16 @@ def database_url(pg_server, template_database):
     return pg_server.get_uri(name)
 
 
+@pytest.fixture
+def db_admin(database_url):
+    """A connection to this test's database as its owner (a superuser): sees past row-level
+    security, so tests can check what was stored. The application itself never connects so."""
+    from psycopg.rows import dict_row
+
+    with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as conn:
+        yield conn
+
+
 @pytest.fixture(scope="session")
 def embedder():
     from companion.adapters.onnx_embedder import OnnxMiniLMEmbedder

@@ -66,13 +66,13 @@ def test_one_users_memories_never_reach_another(runtime):
     assert "haven't talked" in stranger
 
 
-def test_personality_differs_between_users_and_is_created_once(runtime):
+def test_personality_differs_between_users_and_is_created_once(runtime, db_admin):
     runtime.send("personality", {}, user_id="p1")
     runtime.send("personality", {}, user_id="p1")
     runtime.send("personality", {}, user_id="p2")
     c = runtime.container
     assert c.profile_repo.get_personality("p1").traits != c.profile_repo.get_personality("p2").traits
-    conn = runtime.container.database.connection()
+    conn = db_admin
     assert conn.execute("SELECT count(*) AS n FROM personality_state WHERE user_id='p1'").fetchone()["n"] == 1
     assert conn.execute("SELECT count(*) AS n FROM needs WHERE user_id='p1'").fetchone()["n"] == 5
 

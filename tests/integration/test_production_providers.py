@@ -94,7 +94,7 @@ def production_runtime(tmp_path, database_url, providers):
     rt.close()
 
 
-def test_conversation_with_production_adapters(production_runtime, providers):
+def test_conversation_with_production_adapters(production_runtime, providers, db_admin):
     rt = production_runtime
     providers.models_down = {PRIMARY}
     first = rt.send("companion", {"message": "I got a new puppy today!"}, user_id=USER)
@@ -107,7 +107,7 @@ def test_conversation_with_production_adapters(production_runtime, providers):
     assert [r["model"] for r in providers.chat_requests] == [PRIMARY, FALLBACK, PRIMARY]
     interactions = rt.container.interaction_repo.list_interactions(USER)
     assert [i.llm_model_used for i in interactions] == [FALLBACK, PRIMARY]
-    conn = rt.container.database.connection()
+    conn = db_admin
     flags = conn.execute("SELECT fallback_used FROM interactions WHERE user_id=%s ORDER BY id", (USER,)).fetchall()
     assert [row["fallback_used"] for row in flags] == [True, False]
 
@@ -141,14 +141,14 @@ def test_reply_provider_outage_apologises_and_keeps_the_memory(production_runtim
     assert any("married" in m.content for m in results)
 
 
-def test_embedding_outage_answers_remembers_and_catches_up(production_runtime, providers):
+def test_embedding_outage_answers_remembers_and_catches_up(production_runtime, providers, db_admin):
     rt = production_runtime
     rt.send("companion", {"message": "I got a new puppy today!"}, user_id=USER)
 
     providers.gemini_down = True
     during = rt.send("companion", {"message": "His name is Sparky and he's a golden retriever."}, user_id=USER)
     assert during.replies == [f"[{PRIMARY}] Tell me all about him!"]  # answered, not apologised
-    conn = rt.container.database.connection()
+    conn = db_admin
     row = conn.execute(
         "SELECT embedding, embedding_model, embedding_input, importance FROM memories WHERE content LIKE 'His name%%'"
     ).fetchone()
@@ -168,10 +168,10 @@ def test_embedding_outage_answers_remembers_and_catches_up(production_runtime, p
     assert any("Sparky" in m.content for m in results)
 
 
-def test_all_scoring_providers_down_uses_the_heuristic(production_runtime, providers):
+def test_all_scoring_providers_down_uses_the_heuristic(production_runtime, providers, db_admin):
     providers.gemini_down = providers.groq_down = True
     exchange = production_runtime.send("companion", {"message": "My dad passed away last month, I'm still grieving"}, user_id=USER)
     assert exchange.replies and "trouble" not in exchange.replies[0]
-    row = production_runtime.container.database.connection().execute(
+    row = db_admin.execute(
         "SELECT importance, embedding FROM memories WHERE user_id=%s", (USER,)).fetchone()
     assert row["embedding"] is None and row["importance"] > 0.7

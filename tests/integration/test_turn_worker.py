@@ -73,7 +73,7 @@ def test_a_redelivered_turn_is_not_run_twice_but_its_reply_is_resent(runtime, wo
     assert first == second
 
 
-def test_reply_model_outage_apologises_and_keeps_the_message(runtime, worker, lambda_context):
+def test_reply_model_outage_apologises_and_keeps_the_message(runtime, worker, lambda_context, db_admin):
     class DownModel:
         def reply(self, context):
             raise ProviderError("Chutes primary and fallback both failed: 503")
@@ -84,14 +84,14 @@ def test_reply_model_outage_apologises_and_keeps_the_message(runtime, worker, la
     assert result["batchItemFailures"] == []
     assert runtime.sink.edits[turn.token] == [OUTAGE_REPLY]
     [row] = runtime.container.interaction_repo.list_interactions("u1")
-    conn = runtime.container.database.connection()
+    conn = db_admin
     flags = conn.execute("SELECT error_occurred, fallback_used, error_message FROM interactions WHERE id=%s", (row.id,)).fetchone()
     assert flags["error_occurred"] and flags["fallback_used"] and "503" in flags["error_message"]
     found = runtime.container.memory.search("u1", "sister visiting", k=3, now=datetime.now(timezone.utc))
     assert any("Emma" in m.content for m in found)
 
 
-def test_vector_index_outage_loses_no_memory(runtime, lambda_context):
+def test_vector_index_outage_loses_no_memory(runtime, lambda_context, db_admin):
     memory = runtime.container.memory
     real_store = memory.store
 
@@ -104,7 +104,7 @@ def test_vector_index_outage_loses_no_memory(runtime, lambda_context):
     memory.store = DownStore()
     reply = runtime.send("companion", {"message": "I'm allergic to peanuts"}, user_id="u1")
     assert reply.replies  # the turn still completed
-    conn = runtime.container.database.connection()
+    conn = db_admin
     assert conn.execute("SELECT count(*) AS n FROM memories WHERE user_id='u1' AND indexed_at IS NULL").fetchone()["n"] == 1
     # Recall falls back to exact search in PostgreSQL.
     found = memory.search("u1", "food allergy", k=3, now=datetime.now(timezone.utc))

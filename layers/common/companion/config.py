@@ -16,6 +16,7 @@ SECRET_KEYS = (
 @dataclass(frozen=True)
 class Settings:
     database_url: str = ""
+    database_role: str = "companion_app"  # the RLS-bound role the app switches to (migration 010)
     qdrant_url: str = ""
     qdrant_api_key: str = ""
     qdrant_path: str = ""  # local mode; ":memory:" in tests

@@ -36,7 +36,7 @@ class Container:
 
         if not self.settings.database_url:
             raise RuntimeError("DATABASE_URL (or DB_SECRET_ARN and DB_HOST) is not set")
-        return Database(self.settings.database_url)
+        return Database(self.settings.database_url, role=self.settings.database_role)
 
     @cached_property
     def profile_repo(self):

@@ -7,6 +7,7 @@ from typing import Iterator
 
 import numpy as np
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 log = logging.getLogger(__name__)
@@ -23,11 +24,20 @@ class Database:
 
     Every repository reads and writes inside ``scoped(user_id)``: a transaction that first sets
     ``app.user_id`` with ``SET LOCAL`` semantics, which row-level security policies key on. Jobs
-    that work across users (schedules, sweeps) use ``unscoped()`` explicitly."""
+    that work across users (schedules, sweeps) use ``unscoped()`` explicitly.
 
-    def __init__(self, conninfo: str, *, connect_timeout: int = 5):
+    Isolation is the database's job (migration 010): each connection drops to ``role``
+    (companion_app: no superuser, no BYPASSRLS) right after login, so a query that forgets its
+    ``WHERE user_id`` still sees only the scoped user's rows, and none outside ``scoped()``. Pass
+    ``role=""`` only when the login itself is such a role."""
+
+    APP_ROLE = "companion_app"
+    JOBS_ROLE = "companion_jobs"
+
+    def __init__(self, conninfo: str, *, connect_timeout: int = 5, role: str = APP_ROLE):
         self._conninfo = conninfo
         self._connect_timeout = connect_timeout
+        self._role = role
         self._conn: psycopg.Connection | None = None
 
     def connection(self) -> psycopg.Connection:
@@ -38,6 +48,8 @@ class Database:
                 row_factory=dict_row,
                 connect_timeout=self._connect_timeout,
             )
+            if self._role:
+                self._conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(self._role)))
             from pgvector.psycopg import register_vector
 
             register_vector(self._conn)
@@ -56,9 +68,13 @@ class Database:
 
     @contextmanager
     def unscoped(self) -> Iterator[psycopg.Connection]:
-        """A transaction for work across users (scheduled jobs); never used on a user's behalf."""
+        """A transaction for work across users (scheduled jobs); never used on a user's behalf.
+        It runs as companion_jobs (``SET LOCAL ROLE``, undone at commit), the one role whose
+        policy shows every user's rows."""
         conn = self.connection()
         with conn.transaction():
+            if self._role:
+                conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(self.JOBS_ROLE)))
             yield conn
 
     def close(self) -> None:
