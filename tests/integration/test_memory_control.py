@@ -38,7 +38,7 @@ def points_of(runtime, user) -> int:
     return runtime.container.vector_store.count_user_points(user)
 
 
-def test_memories_lists_short_ids_and_forget_by_id_removes_row_and_vector(runtime):
+def test_memories_lists_short_ids_and_forget_by_id_removes_row_and_vector(runtime, db_admin):
     say(runtime, ALICE, "My sister Ana lives in Porto", "I started learning the cello")
     listing = runtime.send("memories", {"query": "my sister"}, user_id=ALICE).replies[0]
     ids = short_ids(listing)
@@ -50,7 +50,7 @@ def test_memories_lists_short_ids_and_forget_by_id_removes_row_and_vector(runtim
 
     after = runtime.send("memories", {"query": "my sister"}, user_id=ALICE).replies[0]
     assert "Porto" not in after and "cello" in after
-    conn = runtime.container.database.connection()
+    conn = db_admin  # the owner: sees past row-level security
     assert conn.execute("SELECT count(*) AS n FROM memories WHERE content LIKE '%Porto%'").fetchone()["n"] == 0
     full_id = conn.execute("SELECT id::text FROM memories WHERE user_id = %s", (ALICE,)).fetchall()
     assert len(full_id) == 1  # only the cello memory is left
@@ -131,7 +131,7 @@ def test_forget_me_typed_with_confirm_yes(runtime):
     assert set(rows_of(runtime, ALICE).values()) == {0} and points_of(runtime, ALICE) == 0
 
 
-def test_export_round_trips_every_memory(runtime):
+def test_export_round_trips_every_memory(runtime, db_admin):
     say(runtime, ALICE, "I got a new puppy today!", "His name is Sparky.", "I work as a nurse in Lisbon")
     say(runtime, BOB, "Bob's own secret")
     exchange = runtime.send("export", {}, user_id=ALICE)
@@ -141,7 +141,7 @@ def test_export_round_trips_every_memory(runtime):
     document = json.loads(data)
     assert document["format"] == "companion-export/1" and document["user_id"] == ALICE
 
-    conn = runtime.container.database.connection()
+    conn = db_admin  # the owner: sees past row-level security
     in_db = {r["id"]: r for r in conn.execute(
         "SELECT id::text, content, importance, created_at FROM memories WHERE user_id = %s", (ALICE,)).fetchall()}
     exported = {m["id"]: m for m in document["memories"]}
