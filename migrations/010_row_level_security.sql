@@ -37,9 +37,9 @@ REVOKE ALL ON schema_migrations FROM companion_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO companion_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO companion_app;
 
--- One way to protect a user-owned table. A migration that creates a table with a user_id column
--- ends with:  SELECT companion_protect('the_table');
--- (tests/integration/test_row_level_security.py fails for any user_id table that lacks it).
+-- One way to protect a user-owned table: RLS enabled and forced, the user policy, the jobs policy.
+-- Idempotent. Tables that later migrations create get it automatically (the event trigger below),
+-- and tests/integration/test_row_level_security.py checks every user_id table.
 CREATE FUNCTION companion_protect(tbl regclass) RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
@@ -67,3 +67,32 @@ BEGIN
         PERFORM companion_protect(t);
     END LOOP;
 END $$;
+
+-- Later migrations (other aggregates, in any order) create their own user-owned tables: each is
+-- protected as it is created or gains a user_id column, so no table can forget isolation, and
+-- cross-user jobs see it too. A migration may still write its own policies; they add to these.
+-- (Event triggers need a superuser, or rds_superuser on Aurora: the migration login is either.)
+CREATE FUNCTION companion_protect_new_tables() RETURNS event_trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+    obj record;
+BEGIN
+    -- companion_protect's own ALTER TABLE fires this trigger again: do nothing while it runs.
+    IF current_setting('companion.protecting', true) = 'on' THEN
+        RETURN;
+    END IF;
+    FOR obj IN SELECT * FROM pg_event_trigger_ddl_commands() WHERE object_type = 'table' LOOP
+        IF EXISTS (SELECT 1 FROM pg_attribute
+                   WHERE attrelid = obj.objid AND attname = 'user_id' AND NOT attisdropped)
+           AND NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = obj.objid AND polname = 'cross_user_jobs')
+        THEN
+            PERFORM set_config('companion.protecting', 'on', true);
+            PERFORM companion_protect(obj.objid::regclass);
+            PERFORM set_config('companion.protecting', 'off', true);
+        END IF;
+    END LOOP;
+END
+$fn$;
+
+CREATE EVENT TRIGGER companion_protect_user_tables ON ddl_command_end
+    WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE')
+    EXECUTE FUNCTION companion_protect_new_tables();

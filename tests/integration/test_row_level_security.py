@@ -14,7 +14,7 @@ USER_TABLES_SQL = """
 
 
 def test_every_table_with_a_user_id_has_row_level_security_enabled_and_forced(db_admin):
-    """New tables must end their migration with SELECT companion_protect('table')."""
+    """Whichever migration created them (the event trigger of migration 010 protects new ones)."""
     tables = db_admin.execute(USER_TABLES_SQL).fetchall()
     assert {"interactions", "memories", "personality_state", "user_profiles", "security_incidents"} <= {
         t["name"] for t in tables}
@@ -28,6 +28,23 @@ def test_every_table_with_a_user_id_has_row_level_security_enabled_and_forced(db
         assert keyed, f"{table['name']} has no policy keyed on app.user_id"
         assert any(p["roles"] == ["companion_jobs"] for p in policies), \
             f"{table['name']} is invisible to cross-user jobs: run companion_protect on it"
+
+
+def test_a_table_created_later_is_protected_as_it_is_created(db_admin, runtime):
+    db_admin.execute("CREATE TABLE later_feature (id SERIAL PRIMARY KEY, user_id VARCHAR(100) NOT NULL, note TEXT)")
+    db_admin.execute("CREATE TABLE later_unowned (id SERIAL PRIMARY KEY, note TEXT)")
+    db_admin.execute("ALTER TABLE later_unowned ADD COLUMN user_id VARCHAR(100)")
+    for table in ("later_feature", "later_unowned"):
+        row = db_admin.execute("SELECT relrowsecurity AS e, relforcerowsecurity AS f FROM pg_class WHERE relname = %s",
+                               (table,)).fetchone()
+        assert row == {"e": True, "f": True}, table
+    db = runtime.container.database
+    with db.scoped("u1") as tx:  # granted by default privileges, isolated by the policies
+        tx.execute("INSERT INTO later_feature (user_id, note) VALUES ('u1', 'mine')")
+    with db.scoped("u2") as tx:
+        assert tx.execute("SELECT count(*) AS n FROM later_feature").fetchone()["n"] == 0
+    with db.unscoped() as tx:
+        assert tx.execute("SELECT count(*) AS n FROM later_feature").fetchone()["n"] == 1
 
 
 def test_the_application_role_cannot_bypass_row_level_security(db_admin, runtime):
