@@ -4,12 +4,12 @@ from companion.domain.explanation import prompt_facts, render_why
 USER = "why-user"
 
 
-def test_why_names_the_memories_that_were_in_the_prompt(runtime):
+def test_why_names_the_memories_that_were_in_the_prompt(runtime, db_admin):
     runtime.send("companion", {"message": "I got a new puppy today!"}, user_id=USER)
     runtime.send("companion", {"message": "His name is Sparky and he's a golden retriever."}, user_id=USER)
     reply = runtime.send("companion", {"message": "Sparky chewed my shoes, the little rascal"}, user_id=USER).replies[0]
 
-    conn = runtime.container.database.connection()
+    conn = db_admin  # the owner: sees past row-level security
     last = conn.execute("SELECT explanation FROM interactions WHERE user_id = %s ORDER BY id DESC LIMIT 1",
                         (USER,)).fetchone()["explanation"]
     recalled = [m["content"] for m in last["memories"]]
@@ -26,11 +26,11 @@ def test_why_names_the_memories_that_were_in_the_prompt(runtime):
     assert "Urgent needs in my prompt" in why and "Quirks in my prompt" in why
 
 
-def test_why_tells_what_was_recorded_then_not_what_is_true_now(runtime):
+def test_why_tells_what_was_recorded_then_not_what_is_true_now(runtime, db_admin):
     runtime.send("companion", {"message": "My sister Ana lives in Porto"}, user_id=USER)
     runtime.send("companion", {"message": "I'm visiting my sister Ana in Porto next week"}, user_id=USER)
     before = runtime.send("why", {}, user_id=USER).replies[0]
-    conn = runtime.container.database.connection()
+    conn = db_admin  # the owner: sees past row-level security
     conn.execute("UPDATE memories SET importance = 0.01 WHERE user_id = %s", (USER,))
     conn.execute("UPDATE personality_state SET pleasure = -0.9 WHERE user_id = %s", (USER,))
     assert runtime.send("why", {}, user_id=USER).replies[0] == before
