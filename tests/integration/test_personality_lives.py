@@ -241,3 +241,16 @@ def test_personality_is_a_discord_embed_with_fields_bars_and_a_trend(live):
     assert any(arrow in embed["fields"][2]["value"] for arrow in "↗↘→")
     assert sent["allowed_mentions"] == {"parse": []}
     assert len(json.dumps(embed)) < 6000
+
+
+def test_a_high_severity_threat_costs_the_companion_the_seeds_penalty(live):
+    say(live, "u1", "Hello there")
+    before = mood(live, "u1").pad
+    live.clock.advance(minutes=1)
+    assert live.container.personality.apply_threat("u1", "medium", live.clock.now) == mood(live, "u1").pad
+    upset = live.container.personality.apply_threat("u1", "high", live.clock.now)
+    assert upset == mood(live, "u1").pad  # recorded as the current state
+    assert upset.pleasure == pytest.approx(max(-1, before.pleasure - 0.3), abs=0.01)
+    assert upset.arousal == pytest.approx(min(1, before.arousal + 0.2), abs=0.01)
+    history = live.container.profile_repo.pad_history("u1", T0)
+    assert len(history) >= 3

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 from ..domain.models import PersonalitySnapshot, StoredInteraction
 from ..domain.needs import NEED_TYPES, Need, needs_met_by_message
-from ..domain.pad import PAD
+from ..domain.pad import PAD, security_pad_penalty, update_pad_state
 from ..domain.personality_card import personality_embed
 from ..domain.quirks import Exchange, Quirk, develop, evolve
 from ..domain.trends import EmotionalTrend, MoodPoint, daily_means, emotional_trend
@@ -97,6 +97,19 @@ class PersonalityService:
             if q.reinforcement_count == 0:
                 log.info("quirk emerged", extra={"user_id": user_id, "quirk": q.name})
         return changed
+
+    def apply_threat(self, user_id: str, severity: str, now: datetime) -> PAD:
+        """A detected threat upsets the companion: the seed's PAD penalty (domain.pad.
+        security_pad_penalty; nothing below "high") on the mood as it is now, recorded as a history
+        row. For the security screen; returns the new mood."""
+        penalty = security_pad_penalty(severity)
+        current = self.current(user_id, now)
+        if current is None or penalty == PAD():
+            return current.pad if current is not None else PAD()
+        upset = update_pad_state(current.pad, penalty)
+        with self.uow.scoped(user_id) as tx:
+            self.profiles.set_pad(tx, user_id, upset, f"security:{severity.strip().lower()[:20]}", now)
+        return upset
 
     # --- /personality -----------------------------------------------------------------------------
 
