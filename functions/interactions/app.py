@@ -14,6 +14,13 @@ from companion.wiring import get_container
 
 logger = Logger(service="companion")
 
+try:
+    # Built during the function's init (which does not count against Discord's 3 s for a cold
+    # request): imports, the public key and the SQS client with its short timeouts.
+    get_container().webhook
+except Exception:  # not configured yet: each request reports it, and a later one may succeed
+    logger.exception("interactions endpoint could not be prepared at init")
+
 
 def _response(status: int, body: dict) -> dict:
     return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}

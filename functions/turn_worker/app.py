@@ -1,7 +1,10 @@
 """Turn worker (SQS FIFO -> Lambda): runs each queued turn and edits the deferred reply.
 
 Partial batch failures: a failed record is reported alone and retried (then dead-lettered); with
-skip_group_on_error only the same user's later turns wait behind it, preserving their order.
+skip_group_on_error only the same user's later turns wait behind it, preserving their order. The
+invocation itself fails only when it crashes: even a batch whose every record failed is reported
+record by record, so the worker-errors alarm means a crash or a timeout, never one bad turn.
+Each turn gets a deadline from the Lambda's remaining time and its interaction token's age.
 """
 import json
 
@@ -16,7 +19,7 @@ logger = Logger(service="companion")
 metrics = Metrics(namespace="Companion", service="companion")
 
 
-def record_handler(record) -> None:
+def record_handler(record, lambda_context=None) -> None:
     try:
         turn = Turn.from_dict(json.loads(record.body))
     except ValueError:
@@ -25,7 +28,7 @@ def record_handler(record) -> None:
         raise
     logger.append_keys(user_id=turn.user_id, interaction_id=turn.interaction_id, command=turn.command)
     try:
-        outcome = get_container().turns.process(turn)
+        outcome = get_container().turns.process(turn, lambda_left=_seconds_left(lambda_context))
     except Exception:
         metrics.add_metric(name="TurnFailures", unit=MetricUnit.Count, value=1)
         logger.exception("turn failed; it will be retried")
@@ -35,6 +38,8 @@ def record_handler(record) -> None:
         metrics.add_metric(name="ReplyLatencyMs", unit=MetricUnit.Milliseconds, value=outcome.latency_ms)
     if outcome.fallback_used:
         metrics.add_metric(name="LLMFallbacks", unit=MetricUnit.Count, value=1)
+    if outcome.status == "too_old":
+        metrics.add_metric(name="TurnsTooOld", unit=MetricUnit.Count, value=1)
     logger.info("turn done", status=outcome.status)
 
 
@@ -42,4 +47,12 @@ def record_handler(record) -> None:
 @logger.inject_lambda_context(clear_state=True)
 def handler(event, context):
     processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+    # Powertools' option (not an __init__ argument of the FIFO processor): report every failed
+    # record instead of raising BatchProcessingError when all of them failed.
+    processor.raise_on_entire_batch_failure = False
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+def _seconds_left(context) -> float | None:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return remaining() / 1000 if remaining else None

@@ -2,11 +2,12 @@
 `sam local invoke` users get events that work; each is documented with its `sam local invoke` line."""
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from companion.config import Settings
+from companion.domain.deadline import interaction_created_at
 from companion.domain.models import Turn
 from companion.local.functions import load_handler
 from companion.wiring import Container, set_container
@@ -65,6 +66,10 @@ def test_companion_event_is_deferred_and_queues_the_sample_batchs_first_turn(int
 
 def test_turn_batch_is_answered_by_the_worker(runtime, lambda_context):
     batch = event("turn_worker/batch.json")
+    # The sample interactions are snowflakes from 2015: run the worker at their time, as if
+    # Discord had just sent them (otherwise they are, rightly, too old to answer).
+    first_id = json.loads(batch["Records"][0]["body"])["interaction_id"]
+    runtime.container.turns.clock = lambda: interaction_created_at(first_id) + timedelta(seconds=2)
     result = load_handler("turn_worker").handler(batch, lambda_context)
     assert result == {"batchItemFailures": []}
     turns = [Turn.from_dict(json.loads(r["body"])) for r in batch["Records"]]

@@ -161,6 +161,9 @@ def test_embedding_outage_answers_remembers_and_catches_up(production_runtime, p
     assert "Sparky" not in rt.send("memories", {"query": "Sparky"}, user_id="someone_else").replies[0]
 
     providers.gemini_down = False
+    embedder_breaker = rt.container.breakers["embedder"]
+    assert embedder_breaker.state == "open"  # the outage is remembered: later turns skip Gemini...
+    embedder_breaker.opened_at -= embedder_breaker.open_seconds  # ...until the open period is over
     rt.send("companion", {"message": "We went to the park"}, user_id=USER)
     pending = conn.execute("SELECT count(*) AS n FROM memories WHERE embedding IS NULL OR indexed_at IS NULL").fetchone()
     assert pending["n"] == 0

@@ -117,14 +117,17 @@ def test_vector_index_outage_loses_no_memory(runtime, lambda_context, db_admin):
     assert len(hits) == 1
 
 
-def test_database_blip_fails_the_turn_and_the_retry_succeeds(runtime, pg_server):
+def test_a_dropped_database_connection_is_replaced_within_the_turn(runtime, pg_server):
     runtime.send("personality", {}, user_id="u1")  # opens the worker's connection
     pid = runtime.container.database.connection().info.backend_pid
     with psycopg.connect(pg_server.get_uri(), autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    deliveries = runtime.queue.drain  # count deliveries: the first one must succeed
+    delivered = []
+    runtime.queue.drain = lambda handler, context=None, batch_size=10: delivered.append(deliveries(handler, context, batch_size)) or delivered[-1]
     exchange = runtime.send("companion", {"message": "Still there?"}, user_id="u1")
-    # First delivery hit the dead connection and was reported failed; the redelivery answered.
-    assert len(exchange.replies) == 1
+    assert delivered == [1] and len(exchange.replies) == 1
+    assert runtime.container.database.connection().info.backend_pid != pid
     assert len(runtime.container.interaction_repo.list_interactions("u1")) == 1
     assert runtime.queue.dead_letters == []
 

@@ -57,3 +57,30 @@ def test_lambda_settings_come_from_secrets_manager(monkeypatch):
 def test_plain_environment_wins_without_aws():
     settings = Settings.from_env({"DATABASE_URL": "postgresql://x/y", "GROQ_API_KEY": "g"})
     assert settings.database_url == "postgresql://x/y" and settings.groq_api_key == "g"
+
+
+def test_services_get_every_provider_behind_a_circuit_breaker():
+    from companion.adapters.breakers import GuardedDiscord, GuardedEmbedder, GuardedReplyModel, GuardedVectorStore
+    from companion.adapters.hashing_embedder import HashingEmbedder
+
+    model, discord, store = object(), object(), object()
+    c = Container(Settings(database_url="postgresql://x/y"), reply_model=model, discord=discord,
+                  vector_store=store, embedder=HashingEmbedder())
+    assert isinstance(c.turns.reply_model, GuardedReplyModel) and c.turns.reply_model.inner is model
+    assert isinstance(c.turns.discord, GuardedDiscord) and c.turns.discord.inner is discord
+    assert isinstance(c.memory.store, GuardedVectorStore) and isinstance(c.memory.embedder, GuardedEmbedder)
+    assert set(c.breakers) == {"vector index", "embedder", "reply model", "fast model", "discord"}
+
+
+def test_secrets_are_read_through_the_settings_source():
+    reads = []
+
+    def source(fresh=False):
+        reads.append(fresh)
+        return Settings(chutes_api_key="new-key" if fresh else "cached-key")
+
+    c = Container(Settings(chutes_api_key="old-key"), settings_source=source)
+    assert c.secret("chutes_api_key") == "cached-key"
+    assert c.secret("chutes_api_key", fresh=True) == "new-key"
+    assert reads == [False, True]
+    assert Container(Settings(chutes_api_key="k")).secret("chutes_api_key") == "k"

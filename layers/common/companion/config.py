@@ -1,5 +1,10 @@
 """Configuration from the environment (the seed's .env.example names), with secrets from AWS
-Secrets Manager when running in Lambda."""
+Secrets Manager when running in Lambda.
+
+Secrets are cached for ``SECRET_MAX_AGE`` seconds and re-read after that (or at once with
+``fresh=True``, after a provider refused a credential): a rotated database password or a
+replaced API key reaches warm containers without a redeploy. Secrets Manager is called with
+short timeouts, so a slow API fails a turn or a deploy quickly instead of hanging it."""
 from __future__ import annotations
 
 import os
@@ -7,6 +12,7 @@ from dataclasses import dataclass, fields
 from typing import Mapping
 
 # Secret values that may come from the app secret (JSON) instead of plain environment variables.
+SECRET_MAX_AGE = 300
 SECRET_KEYS = (
     "DISCORD_PUBLIC_KEY", "DISCORD_BOT_TOKEN", "CHUTES_API_KEY", "GROQ_API_KEY",
     "GEMINI_API_KEY", "QDRANT_API_KEY",
@@ -39,9 +45,9 @@ class Settings:
     personality_salt: str = ""
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, *, fresh: bool = False) -> "Settings":
         env = dict(os.environ if env is None else env)
-        env.update(_aws_secrets(env))
+        env.update(_aws_secrets(env, fresh))
         values = {}
         for f in fields(cls):
             raw = env.get(f.name.upper())
@@ -49,31 +55,42 @@ class Settings:
                 continue
             values[f.name] = int(raw) if f.type in ("int", int) else raw
         if not values.get("database_url"):
-            values["database_url"] = _database_url_from_aws(env)
+            values["database_url"] = _database_url_from_aws(env, fresh)
         return cls(**values)
 
 
-def _aws_secrets(env: Mapping[str, str]) -> dict[str, str]:
-    """The app secret's JSON keys (APP_SECRET_ARN), cached by Powertools for five minutes."""
+_secrets_provider = None
+
+
+def _get_secret(arn: str, fresh: bool) -> dict:
+    """A JSON secret through Powertools' cache, on a client with short timeouts."""
+    global _secrets_provider
+    if _secrets_provider is None:
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+        from botocore.config import Config
+
+        _secrets_provider = SecretsProvider(boto_config=Config(
+            connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"}))
+    return _secrets_provider.get(arn, transform="json", max_age=SECRET_MAX_AGE, force_fetch=fresh)
+
+
+def _aws_secrets(env: Mapping[str, str], fresh: bool = False) -> dict[str, str]:
+    """The app secret's JSON keys (APP_SECRET_ARN), cached for SECRET_MAX_AGE seconds."""
     arn = env.get("APP_SECRET_ARN")
     if not arn:
         return {}
-    from aws_lambda_powertools.utilities import parameters
-
-    secret = parameters.get_secret(arn, transform="json", max_age=300)
+    secret = _get_secret(arn, fresh)
     return {k: str(v) for k, v in secret.items() if k in SECRET_KEYS and v}
 
 
-def _database_url_from_aws(env: Mapping[str, str]) -> str:
+def _database_url_from_aws(env: Mapping[str, str], fresh: bool = False) -> str:
     """A libpq URI from Aurora's managed master secret (DB_SECRET_ARN) and DB_HOST/DB_NAME."""
     arn, host = env.get("DB_SECRET_ARN"), env.get("DB_HOST")
     if not (arn and host):
         return ""
     from urllib.parse import quote
 
-    from aws_lambda_powertools.utilities import parameters
-
-    secret = parameters.get_secret(arn, transform="json", max_age=300)
+    secret = _get_secret(arn, fresh)
     user, password = quote(secret["username"], safe=""), quote(secret["password"], safe="")
     port, name = env.get("DB_PORT", "5432"), env.get("DB_NAME", "companion")
     return f"postgresql://{user}:{password}@{host}:{port}/{name}?sslmode=require"

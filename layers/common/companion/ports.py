@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 if TYPE_CHECKING:  # the interactions function imports this module and must stay light
     import numpy as np
@@ -129,6 +129,10 @@ class TurnQueue(Protocol):
 class UnitOfWork(Protocol):
     def scoped(self, user_id: str) -> AbstractContextManager[Tx]:
         """A transaction that can see and change only ``user_id``'s rows."""
+
+    def run_scoped(self, user_id: str, work: Callable[[Tx], Any]) -> Any:
+        """``work(tx)`` in a ``scoped`` transaction, retried once on a fresh connection when the
+        connection drops; ``work`` must be idempotent (natural keys, ON CONFLICT DO NOTHING)."""
 
 
 class ProfileStore(Protocol):

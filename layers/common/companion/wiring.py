@@ -17,16 +17,45 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+QDRANT_TIMEOUT = 2  # seconds per Qdrant Cloud request
+# (name, consecutive failures that open it, seconds it stays open before one trial call)
+BREAKERS = (
+    ("vector index", 2, 30.0),
+    ("embedder", 2, 20.0),
+    ("reply model", 2, 20.0),
+    ("fast model", 2, 30.0),
+    ("discord", 3, 10.0),
+)
+
+
 class Container:
-    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utc_now, **overrides):
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utc_now,
+                 settings_source: Callable[..., Settings] | None = None, **overrides):
         """``overrides`` replace any built component by name (queue, discord, embedder, ...):
-        the local runtime and tests use them to plug in embedded engines."""
+        the local runtime and tests use them to plug in embedded engines. ``settings_source``
+        (``fresh=False -> Settings``) re-reads the secrets: on their cache's age, or at once
+        (``fresh=True``) after a provider refused a credential."""
         self.settings = settings
         self.clock = clock
+        self._settings_source = settings_source
         for name, value in overrides.items():
             if not isinstance(getattr(type(self), name, None), cached_property):
                 raise AttributeError(f"Container has no component {name!r}")
             self.__dict__[name] = value
+
+    def secret(self, name: str, *, fresh: bool = False) -> str:
+        """A setting's current value (secrets are re-read when their cache ages out)."""
+        if self._settings_source is None:
+            return getattr(self.settings, name)
+        return getattr(self._settings_source(fresh=fresh), name)
+
+    @cached_property
+    def breakers(self) -> dict:
+        """One circuit breaker per provider, for this container's lifetime."""
+        from .adapters.breakers import CircuitBreaker
+
+        return {name: CircuitBreaker(name, failure_threshold=threshold, open_seconds=open_seconds)
+                for name, threshold, open_seconds in BREAKERS}
 
     # --- engines -----------------------------------------------------------------------------
 
@@ -36,7 +65,9 @@ class Container:
 
         if not self.settings.database_url:
             raise RuntimeError("DATABASE_URL (or DB_SECRET_ARN and DB_HOST) is not set")
-        return Database(self.settings.database_url, role=self.settings.database_role)
+        if self._settings_source is None:
+            return Database(self.settings.database_url, role=self.settings.database_role)
+        return Database(lambda fresh=False: self.secret("database_url", fresh=fresh), role=self.settings.database_role)
 
     @cached_property
     def profile_repo(self):
@@ -88,7 +119,8 @@ class Container:
 
         s = self.settings
         if s.qdrant_url:
-            client = QdrantClient(url=s.qdrant_url, api_key=s.qdrant_api_key or None, timeout=10)
+            # Short: the index has an exact fallback in PostgreSQL, and its breaker remembers.
+            client = QdrantClient(url=s.qdrant_url, api_key=s.qdrant_api_key or None, timeout=QDRANT_TIMEOUT)
         else:
             client = QdrantClient(location=":memory:") if s.qdrant_path in ("", ":memory:") else QdrantClient(path=s.qdrant_path)
         return QdrantVectorStore(client)
@@ -138,6 +170,7 @@ class Container:
             return ChutesReplyModel(
                 api_key=s.chutes_api_key, primary_model=s.primary_llm_model,
                 fallback_model=s.fallback_llm_model, base_url=s.chutes_base_url,
+                api_key_source=lambda fresh=False: self.secret("chutes_api_key", fresh=fresh),
             )
         from .adapters.offline_models import OfflineReplyModel
 
@@ -148,14 +181,17 @@ class Container:
     def importance_scorer(self):
         from .adapters.offline_models import OfflineImportanceScorer
 
-        offline = OfflineImportanceScorer(self.embedder)
+        offline = OfflineImportanceScorer(self.guarded_embedder)
         if not self.settings.groq_api_key:
             return offline
         from .adapters.groq_fast import GroqFastModel
         from .adapters.importance import LLMImportanceScorer
 
-        fast = GroqFastModel(api_key=self.settings.groq_api_key, model=self.settings.scoring_llm_model)
-        return LLMImportanceScorer(fast, fallback=offline)
+        from .adapters.breakers import GuardedFastModel
+
+        fast = GroqFastModel(api_key=self.settings.groq_api_key, model=self.settings.scoring_llm_model,
+                             api_key_source=lambda fresh=False: self.secret("groq_api_key", fresh=fresh))
+        return LLMImportanceScorer(GuardedFastModel(fast, self.breakers["fast model"]), fallback=offline)
 
     @cached_property
     def quirk_detector(self):
@@ -200,11 +236,22 @@ class Container:
 
         return UserService(self.profile_repo, personality_salt=self.settings.personality_salt)
 
+    # Services get the providers behind their circuit breakers (components overridden by the
+    # local runtime and tests included).
+
+    @cached_property
+    def guarded_embedder(self):
+        from .adapters.breakers import GuardedEmbedder
+
+        return GuardedEmbedder(self.embedder, self.breakers["embedder"])
+
     @cached_property
     def memory(self):
+        from .adapters.breakers import GuardedVectorStore
         from .services.memory import MemoryService
 
-        return MemoryService(self.memory_repo, self.vector_store, self.embedder, self.importance_scorer)
+        return MemoryService(self.memory_repo, GuardedVectorStore(self.vector_store, self.breakers["vector index"]),
+                             self.guarded_embedder, self.importance_scorer)
 
     @cached_property
     def memory_control(self):
@@ -218,12 +265,14 @@ class Container:
 
     @cached_property
     def turns(self):
+        from .adapters.breakers import GuardedDiscord, GuardedReplyModel
         from .services.turn import TurnService
 
         return TurnService(
             uow=self.database, profiles=self.profile_repo, needs=self.needs_repo,
             interactions=self.interaction_repo, users=self.users, memory=self.memory,
-            reply_model=self.reply_model, discord=self.discord, clock=self.clock,
+            reply_model=GuardedReplyModel(self.reply_model, self.breakers["reply model"]),
+            discord=GuardedDiscord(self.discord, self.breakers["discord"]), clock=self.clock,
             control=self.memory_control,
             personality=self.personality,
         )
@@ -331,7 +380,7 @@ def get_container() -> Container:
     """The process-wide container (built from the environment on first use)."""
     global _container
     if _container is None:
-        _container = Container(Settings.from_env())
+        _container = Container(Settings.from_env(), settings_source=Settings.from_env)
     return _container
 
 

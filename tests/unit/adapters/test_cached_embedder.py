@@ -48,3 +48,20 @@ def test_wiring_caches_only_when_redis_is_configured():
     assert isinstance(Container(Settings(embeddings="hashing")).embedder, HashingEmbedder)
     wired = Container(Settings(embeddings="hashing", redis_url="redis://localhost:1/0")).embedder
     assert isinstance(wired, CachedEmbedder) and wired.model_id == "hashing-v1-512"
+
+
+class ClusterModeRedis(fakeredis.FakeRedis):
+    """Like ElastiCache Serverless (cluster mode): a multi-key MGET across slots is refused."""
+
+    def mget(self, *args, **kwargs):
+        import redis
+
+        raise redis.ResponseError("CROSSSLOT Keys in request don't hash to the same slot")
+
+
+def test_the_cache_works_on_a_cluster_mode_server():
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, ClusterModeRedis())
+    cached.embed(["a dog", "a cat"])
+    cached.embed(["a dog", "a cat"])
+    assert inner.calls == [["a dog", "a cat"]]  # the second call was served from the cache

@@ -5,11 +5,16 @@ import pytest
 
 from companion.adapters.discord_rest import MAX_CONTENT, DiscordRestClient
 from companion.domain.commands import SLASH_COMMANDS
+from companion.domain.deadline import Deadline, within
 from companion.ports import InteractionExpired, ProviderError
 
 
 def client_with(handler, **kwargs):
+    kwargs.setdefault("sleep", SLEPT.append)  # no wall-clock waits in tests
     return DiscordRestClient("https://discord.test/api/v10", http_client=httpx.Client(transport=httpx.MockTransport(handler)), **kwargs)
+
+
+SLEPT: list[float] = []
 
 
 def test_edit_original_patches_the_webhook_message_without_mentions():
@@ -114,3 +119,71 @@ def test_edit_original_with_an_embed_sends_it_beside_empty_content():
     client_with(handler).edit_original("42", "tok", "", embeds=[embed])
     [body] = seen
     assert body["content"] == "" and body["embeds"] == [embed] and body["allowed_mentions"] == {"parse": []}
+
+
+def test_network_errors_and_5xx_are_retried_then_delivered():
+    answers = iter([httpx.ConnectError("reset"), httpx.Response(502, text="Bad Gateway"),
+                    httpx.Response(503, text="<html>"), httpx.Response(200, json={})])
+
+    def handler(request):
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    sleeps = []
+    client_with(handler, sleep=sleeps.append).edit_original("42", "tok", "hi")
+    assert sleeps == [0.25, 0.5, 1.0]  # exponential backoff between the four attempts
+
+
+def test_a_non_json_429_uses_the_retry_after_header():
+    answers = iter([httpx.Response(429, text="<html>rate limited</html>", headers={"Retry-After": "0.5"}),
+                    httpx.Response(200, json={})])
+    sleeps = []
+    client_with(lambda request: next(answers), sleep=sleeps.append).edit_original("42", "tok", "hi")
+    assert sleeps == [0.5]
+
+
+def test_a_rate_limit_longer_than_the_deadline_is_not_waited_for():
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        return httpx.Response(429, json={"retry_after": 3.0})
+
+    now = [0.0]
+    with within(Deadline(2.0, clock=lambda: now[0])), pytest.raises(ProviderError, match="rate limit"):
+        client_with(handler).edit_original("42", "tok", "hi")
+    assert len(calls) == 1
+
+
+def test_retries_stop_at_the_deadline():
+    now = [0.0]
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        now[0] += 0.7  # each failed request takes 0.7 s of a 1 s budget
+        return httpx.Response(500, text="oops")
+
+    with within(Deadline(1.0, clock=lambda: now[0])), pytest.raises(ProviderError, match="500"):
+        client_with(handler, sleep=lambda s: now.__setitem__(0, now[0] + s)).edit_original("42", "tok", "hi")
+    assert len(calls) == 1
+
+
+def test_each_request_gets_a_timeout_from_what_is_left():
+    timeouts = []
+
+    def handler(request):
+        timeouts.append(request.extensions["timeout"]["read"])
+        return httpx.Response(200, json={})
+
+    with within(Deadline(3.0, clock=lambda: 0.0)):
+        client_with(handler).edit_original("42", "tok", "hi")
+    assert timeouts == [3.0]
+
+
+def test_a_bad_bot_token_is_reported_as_such_when_registering_commands():
+    with pytest.raises(ProviderError, match="bot token"):
+        client_with(lambda request: httpx.Response(401, json={"message": "401: Unauthorized", "code": 0}),
+                    bot_token="wrong").register_commands("42", SLASH_COMMANDS)

@@ -3,6 +3,9 @@
 Content-addressed (model, kind, sha256 of the text) so identical texts are embedded once per day
 whoever sends them; the key reveals nothing of the text. The cache is optional and never fatal:
 when Redis is slow or down, embeddings come straight from the model.
+
+ElastiCache Serverless runs in cluster mode: a multi-key MGET across hash slots fails with
+CROSSSLOT, so keys are read with single-key GETs in one non-transactional pipeline.
 """
 from __future__ import annotations
 
@@ -44,7 +47,10 @@ class CachedEmbedder:
             return self.inner.embed(texts, kind=kind)
         keys = [self._key(t, kind) for t in texts]
         try:
-            cached = self._redis.mget(keys)
+            with self._redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.get(key)
+                cached = pipe.execute()
         except Exception:
             log.warning("embedding cache unavailable", exc_info=True)
             return self.inner.embed(texts, kind=kind)

@@ -4,19 +4,27 @@ The primary model is tried first; when it fails (after the SDK's own retries) or
 nothing, the fallback model gets the same messages and the reply is marked ``fallback_used`` so
 the interaction row and the LLMFallbacks metric record it. Both failing is a ProviderError: the
 turn service then apologises instead of leaving the deferred reply spinning.
+
+Every call's timeout comes from the turn's deadline (``call_timeout``); with a fallback model the
+primary gets at most ``PRIMARY_SHARE`` of what is left, so a hanging primary still leaves the
+fallback time to answer. Under a deadline the SDK does not retry on its own: the fallback is the
+retry. A 401 re-reads the API key (``api_key_source(fresh=True)``) and tries once more: a rotated
+or refilled key reaches a warm container without a redeploy.
 """
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, Callable
 
+from ..domain.deadline import DeadlineExceeded, call_timeout, current
 from ..domain.models import Reply, ReplyContext
 from ..ports import ProviderError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://llm.chutes.ai/v1"
+PRIMARY_SHARE = 0.6  # of the time left, when a fallback model waits behind the primary
 # Some open models think out loud between these tags; the user never sees that part.
 _THINKING = re.compile(r"<think>.*?</think>\s*", re.DOTALL)
 
@@ -34,6 +42,7 @@ class ChutesReplyModel:
         temperature: float = 0.8,
         max_tokens: int = 600,
         http_client: Any = None,
+        api_key_source: Callable[..., str] | None = None,
     ):
         from openai import OpenAI
 
@@ -47,6 +56,9 @@ class ChutesReplyModel:
         self.fallback_model = fallback_model if fallback_model and fallback_model != primary_model else None
         self._temperature = temperature
         self._max_tokens = max_tokens
+        self._timeout = timeout
+        self._api_key = api_key
+        self._api_key_source = api_key_source
 
     def reply(self, context: ReplyContext) -> Reply:
         import openai
@@ -55,12 +67,23 @@ class ChutesReplyModel:
         candidates = [(self.primary_model, False)]
         if self.fallback_model:
             candidates.append((self.fallback_model, True))
+        self._use_key(self._current_key(fresh=False))
         for model, is_fallback in candidates:
             try:
-                response = self._client.chat.completions.create(
-                    model=model, messages=context.messages,
-                    temperature=self._temperature, max_tokens=self._max_tokens,
-                )
+                response = self._complete(model, context, share=PRIMARY_SHARE if len(candidates) > 1 and not is_fallback else 1.0)
+            except openai.AuthenticationError as error:
+                if not self._use_key(self._current_key(fresh=True)):
+                    failures.append(f"{model}: {type(error).__name__}: {error}")
+                    continue
+                log.warning("reply model key was refused; retrying with the re-read key")
+                try:
+                    response = self._complete(model, context, share=1.0)
+                except (openai.OpenAIError, DeadlineExceeded) as retry_error:
+                    failures.append(f"{model}: {type(retry_error).__name__}: {retry_error}")
+                    continue
+            except DeadlineExceeded as error:
+                failures.append(f"{model}: {error}")
+                break
             except openai.OpenAIError as error:
                 failures.append(f"{model}: {type(error).__name__}: {error}")
                 log.warning("reply model %s failed: %s", model, error)
@@ -78,6 +101,33 @@ class ChutesReplyModel:
                 fallback_used=is_fallback,
             )
         raise ProviderError("no reply model answered: " + "; ".join(failures))
+
+    def _complete(self, model: str, context: ReplyContext, *, share: float):
+        client = self._client
+        if current() is not None:
+            timeout = call_timeout(self._timeout) * share
+            client = client.with_options(timeout=timeout, max_retries=0)
+        return client.chat.completions.create(
+            model=model, messages=context.messages,
+            temperature=self._temperature, max_tokens=self._max_tokens,
+        )
+
+    def _current_key(self, *, fresh: bool) -> str:
+        if self._api_key_source is None:
+            return self._api_key
+        try:
+            return self._api_key_source(fresh=fresh) or self._api_key
+        except Exception:  # a secrets outage must not take the reply model down with it
+            log.warning("could not re-read the reply model key", exc_info=True)
+            return self._api_key
+
+    def _use_key(self, key: str) -> bool:
+        """Switch to ``key``; True when it differs from the key in use."""
+        if key == self._api_key:
+            return False
+        self._api_key = key
+        self._client = self._client.with_options(api_key=key)
+        return True
 
 
 def _reply_text(response: Any) -> str:

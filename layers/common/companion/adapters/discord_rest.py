@@ -2,15 +2,21 @@
 
 The base URL is configurable so the local runtime and tests can stand in for Discord. Replies are
 sent with mentions disabled: whatever a model writes, it can never ping @everyone or a role.
+
+Editing a deferred reply is idempotent (the same content replaces the same message), so network
+errors, 5xx answers and 429s (after their ``retry_after``) are retried a few times, each wait and
+each request bounded by the turn's deadline.
 """
 from __future__ import annotations
 
 import json
 import logging
 import time
+from typing import Callable
 
 import httpx
 
+from ..domain.deadline import DeadlineExceeded, call_timeout, current
 from ..ports import InteractionExpired, ProviderError
 
 log = logging.getLogger(__name__)
@@ -33,11 +39,18 @@ class DiscordRestClient:
         bot_token: str = "",
         timeout: float = 10.0,
         max_rate_limit_wait: float = 5.0,
+        attempts: int = 4,
+        backoff: float = 0.25,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         self._base = base_url.rstrip("/")
         self._http = http_client or httpx.Client(timeout=timeout)
+        self._timeout = timeout
         self._max_wait = max_rate_limit_wait
         self._bot_token = bot_token
+        self._attempts = attempts
+        self._backoff = backoff
+        self._sleep = sleep
 
     def edit_original(self, application_id: str, token: str, content: str,
                       embeds: list[dict] | None = None) -> None:
@@ -48,7 +61,7 @@ class DiscordRestClient:
                 "allowed_mentions": {"parse": []}}
         if embeds:
             body["embeds"] = embeds[:10]  # Discord's limit per message
-        self._send("PATCH", url, body)
+        self._edit(url, body)
 
     def edit_original_with_file(self, application_id: str, token: str, content: str,
                                 filename: str, data: bytes) -> None:
@@ -63,7 +76,7 @@ class DiscordRestClient:
             "payload_json": (None, json.dumps(payload), "application/json"),
             "files[0]": (filename, data, "application/json"),
         }
-        self._send("PATCH", url, None, files=files)
+        self._edit(url, None, files=files)
 
     def edit_original_with_buttons(self, application_id: str, token: str, content: str, buttons) -> None:
         url = f"{self._base}/webhooks/{application_id}/{token}/messages/@original"
@@ -73,7 +86,13 @@ class DiscordRestClient:
             "allowed_mentions": {"parse": []},
             "components": [{"type": 1, "components": row}] if row else [],
         }
-        self._send("PATCH", url, body)
+        self._edit(url, body)
+
+    def _edit(self, url: str, body, files=None) -> None:
+        """A PATCH of the deferred reply; 401/404 mean the interaction token is dead."""
+        response = self._send("PATCH", url, body, files=files)
+        if response.status_code in (401, 404):
+            raise InteractionExpired(f"Discord answered {response.status_code}: token expired or unknown")
 
     def register_commands(self, application_id: str, commands: list[dict]) -> list[dict]:
         """PUT /applications/{application.id}/commands: replaces the global command set (Discord
@@ -81,25 +100,71 @@ class DiscordRestClient:
         if not self._bot_token:
             raise ValueError("registering commands needs DISCORD_BOT_TOKEN")
         url = f"{self._base}/applications/{application_id}/commands"
-        return self._send("PUT", url, commands, headers={"Authorization": f"Bot {self._bot_token}"}).json()
+        response = self._send("PUT", url, commands, headers={"Authorization": f"Bot {self._bot_token}"})
+        if response.status_code == 401:
+            raise ProviderError("Discord rejected the bot token (401): check DISCORD_BOT_TOKEN")
+        if response.status_code == 404:
+            raise ProviderError(f"Discord knows no application {application_id} (404): check DISCORD_APPLICATION_ID")
+        return response.json()
 
     def _send(self, method: str, url: str, body, headers: dict | None = None, files=None) -> httpx.Response:
-        for attempt in range(2):
+        """One request, retried on network errors, 5xx and 429 while attempts and the deadline
+        allow. Returns 2xx, 401 and 404 answers (their meaning depends on the call); raises
+        ProviderError for anything else."""
+        problem, rate_limit_wait = "no time left to call Discord", None
+        for attempt in range(self._attempts):
+            if attempt:
+                wait = self._retry_wait(rate_limit_wait, attempt)
+                if wait is None:
+                    break
+                self._sleep(wait)
+            rate_limit_wait = None
+            try:
+                timeout = call_timeout(self._timeout)
+            except DeadlineExceeded:
+                break
             try:
                 if files is not None:
-                    response = self._http.request(method, url, files=files, headers=headers)
+                    response = self._http.request(method, url, files=files, headers=headers, timeout=timeout)
                 else:
-                    response = self._http.request(method, url, json=body, headers=headers)
+                    response = self._http.request(method, url, json=body, headers=headers, timeout=timeout)
             except httpx.HTTPError as exc:
-                raise ProviderError(f"Discord unreachable: {type(exc).__name__}") from exc
-            if response.status_code == 429 and attempt == 0:
-                retry_after = float(response.json().get("retry_after", 1.0))
-                if retry_after <= self._max_wait:
-                    time.sleep(retry_after)
-                    continue
-            if response.status_code in (401, 404):
-                raise InteractionExpired(f"Discord answered {response.status_code}: token expired or unknown")
-            if response.status_code >= 400:
-                raise ProviderError(f"Discord answered {response.status_code}: {response.text[:200]}")
-            return response
-        raise ProviderError("Discord rate limit did not clear")
+                problem = f"Discord unreachable: {type(exc).__name__}"
+                log.warning("%s (attempt %d)", problem, attempt + 1)
+                continue
+            status = response.status_code
+            if status == 429:
+                rate_limit_wait = _retry_after(response)
+                problem = f"Discord rate limit (retry after {rate_limit_wait:.2f}s)"
+                if rate_limit_wait > self._max_wait:
+                    break
+                continue
+            if status >= 500:
+                problem = f"Discord answered {status}"
+                log.warning("%s (attempt %d)", problem, attempt + 1)
+                continue
+            if status < 400 or status in (401, 404):
+                return response
+            raise ProviderError(f"Discord answered {status}: {response.text[:200]}")
+        raise ProviderError(f"{problem}; gave up")
+
+    def _retry_wait(self, rate_limit_wait: float | None, attempt: int) -> float | None:
+        """How long to wait before the next attempt, or None when the deadline does not allow it."""
+        wait = rate_limit_wait if rate_limit_wait is not None else self._backoff * 2 ** (attempt - 1)
+        deadline = current()
+        if deadline is not None and deadline.remaining() < wait + 0.1:
+            return None
+        return wait
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """Discord's 429 wait: the JSON body's ``retry_after``, else the Retry-After header, else 1 s.
+    The body is not always JSON (a proxy or Cloudflare may answer)."""
+    try:
+        return max(0.0, float(response.json()["retry_after"]))
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+        pass
+    try:
+        return max(0.0, float(response.headers.get("retry-after", "1")))
+    except ValueError:
+        return 1.0

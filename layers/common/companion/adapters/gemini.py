@@ -13,6 +13,7 @@ import httpx
 import numpy as np
 from google.genai import errors
 
+from ..domain.deadline import DeadlineExceeded, call_timeout, current
 from ..ports import ProviderError
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class GeminiEmbedder:
         options = types.HttpOptions(timeout=timeout_ms, httpx_client=http_client)
         self._client = genai.Client(api_key=api_key, http_options=options)
         self._types = types
+        self._timeout_ms = timeout_ms
         self.model = model
         self.dim = int(dim)
         # The dimension is part of the id: a 768-d and a 1536-d vector are different spaces.
@@ -51,6 +53,12 @@ class GeminiEmbedder:
 
     def _embed_batch(self, texts: list[str], task_type: str) -> list[list[float]]:
         config = self._types.EmbedContentConfig(task_type=task_type, output_dimensionality=self.dim)
+        if current() is not None:  # bounded by the turn's deadline
+            try:
+                timeout_ms = int(call_timeout(self._timeout_ms / 1000) * 1000)
+            except DeadlineExceeded as error:
+                raise ProviderError(f"Gemini embeddings not called: {error}") from error
+            config.http_options = self._types.HttpOptions(timeout=timeout_ms)
         try:
             result = self._client.models.embed_content(model=self.model, contents=texts, config=config)
         except errors.APIError as error:

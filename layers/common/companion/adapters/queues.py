@@ -8,15 +8,15 @@ from typing import Any, Callable
 
 
 class SqsTurnQueue:
+    """Sends from the interactions function, which must answer Discord within 3 s whatever SQS
+    does: the client is created up front (at the function's init, not on the first request) with
+    short timeouts and one retry, so a slow SQS still leaves time for the "try again" reply."""
+
     def __init__(self, queue_url: str, client=None):
         self._url = queue_url
-        self._client = client
+        self._client = client or sqs_client()
 
     def send(self, body: dict[str, Any], *, group_id: str, dedup_id: str) -> None:
-        if self._client is None:
-            import boto3
-
-            self._client = boto3.client("sqs")
         self._client.send_message(
             QueueUrl=self._url,
             MessageBody=json.dumps(body),
@@ -34,6 +34,14 @@ class SqsTurnQueue:
             QueueUrl=self._url, AttributeNames=["ApproximateNumberOfMessages"]
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"])
+
+
+def sqs_client():
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("sqs", config=Config(
+        connect_timeout=0.5, read_timeout=1.0, retries={"max_attempts": 2, "mode": "standard"}))
 
 
 class InProcessTurnQueue:

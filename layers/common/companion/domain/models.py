@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .text import clean_text
+
 if TYPE_CHECKING:
     from .pad import PAD
     from .personality import BigFive
@@ -42,11 +44,11 @@ class Turn:
 
     @property
     def message(self) -> str:
-        return str(self.options.get("message", "")).strip()
+        return clean_text(str(self.options.get("message", ""))).strip()
 
     @property
     def query(self) -> str:
-        return str(self.options.get("query", "")).strip()
+        return clean_text(str(self.options.get("query", ""))).strip()
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -21,6 +21,7 @@ from ..adapters.discord_rest import DiscordRestClient
 from ..adapters.migrations import apply_migrations
 from ..adapters.queues import InProcessTurnQueue
 from ..config import Settings
+from ..domain.deadline import snowflake_at
 from ..wiring import Container, set_container
 from .discord_sink import BASE_URL, LocalDiscordSink
 from .functions import REPO_ROOT, load_handler
@@ -102,14 +103,15 @@ class LocalRuntime:
         set_container(self.container)
         self._interactions = load_handler("interactions", functions_dir)
         self._worker = load_handler("turn_worker", functions_dir)
-        self._ids = itertools.count(int(time.time() * 1000) << 22)
+        self._ids = itertools.count()
 
     # --- Discord's side ----------------------------------------------------------------------------
 
     def interaction(self, command: str, options: dict[str, str], user_id: str, username: str) -> dict:
         """An APPLICATION_COMMAND interaction as Discord sends it (guild context)."""
         return {
-            "id": str(next(self._ids)),
+            # A real snowflake on the companion's clock: the worker reads the turn's age from it.
+            "id": snowflake_at(self.container.clock(), next(self._ids)),
             "application_id": LOCAL_APPLICATION_ID,
             "type": 2,
             "token": "local-" + secrets.token_urlsafe(24),

@@ -4,7 +4,14 @@ A /companion turn is a list of named steps over one ``Conversation`` (the turn's
 appraise (load-or-create the user, OCC appraisal, PAD update) -> recall (history, embedding,
 memories by MMR) -> compose (the seed's personality prompt) -> reply (the reply model) -> persist
 (interaction, PAD, needs and the new memory in one transaction, idempotent on the interaction id)
--> index (the memory into the vector store) -> deliver (edit the deferred reply).
+-> deliver (edit the deferred reply) -> index (the memory into the vector store; what an outage
+leaves unindexed is finished by a later turn or a redelivery).
+
+Every turn runs against a deadline (see domain/deadline.py and ``TurnBudget``): the earlier of
+the Lambda's remaining time and the interaction token's 15 minutes, less margins. Provider calls
+take their timeouts from it; the reply model gets what is left after ``finish_reserve`` (persist,
+index and deliver); when that is too little the user gets the in-character apology and the
+message is kept. A turn whose token is (nearly) dead is remembered without calling the model.
 """
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
+from ..domain import deadline as deadlines
 from ..domain.appraisal import Appraisal, appraise
 from ..domain.explanation import record_explanation
 from ..domain.models import MAX_MESSAGE_CHARS, Memory, MemoryRecord, Reply, ReplyContext, Turn
@@ -44,9 +52,33 @@ MEMORY_NAMESPACE = uuid.UUID("6b7a8b91-f3fe-41d6-9a4e-0c0a1c0b7e11")
 
 
 @dataclass(frozen=True)
+class TurnBudget:
+    """How a turn's time is split (seconds). Chosen with the worker's timeout, batch size and the
+    queue's visibility timeout (template.yaml, README "Time budgets")."""
+
+    max_turn: float = 25.0  # no turn takes longer, whatever the Lambda has left
+    lambda_margin: float = 2.0  # kept for returning the batch response before the Lambda's end
+    token_margin: float = 30.0  # the reply must reach Discord before the token dies (clock skew)
+    finish_reserve: float = 3.0  # after the model: persist, deliver and index
+    min_model_time: float = 1.0  # less than this and the model is not called at all
+
+    def seconds(self, *, lambda_left: float | None, token_left: float | None) -> float:
+        limits = [self.max_turn]
+        if lambda_left is not None:
+            limits.append(lambda_left - self.lambda_margin)
+        if token_left is not None:
+            limits.append(token_left - self.token_margin)
+        return min(limits)
+
+    def too_old(self, token_left: float | None) -> bool:
+        """The token will be dead before a reply could be composed and sent."""
+        return token_left is not None and token_left - self.token_margin < self.finish_reserve + self.min_model_time
+
+
+@dataclass(frozen=True)
 class TurnOutcome:
     command: str
-    status: str  # "replied" | "duplicate" | "rejected" | "expired"
+    status: str  # "replied" | "duplicate" | "rejected" | "expired" | "too_old"
     latency_ms: int = 0
     fallback_used: bool = False
     memories_retrieved: int = 0
@@ -59,6 +91,7 @@ class Conversation:
     turn: Turn
     now: datetime
     started: float
+    deadline: deadlines.Deadline | None = None
     appraisal: Appraisal | None = None
     traits: dict[str, float] = field(default_factory=dict)
     pad_before: PAD | None = None
@@ -101,6 +134,8 @@ class TurnService:
         clock: Callable[[], datetime],
         control: MemoryControlService | None = None,
         personality: PersonalityService,
+        budget: TurnBudget = TurnBudget(),
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         self.uow = uow
         self.profiles = profiles
@@ -113,8 +148,11 @@ class TurnService:
         self.clock = clock
         self.control = control
         self.personality = personality
+        self.budget = budget
+        self.monotonic = monotonic
 
-    def process(self, turn: Turn) -> TurnOutcome:
+    def process(self, turn: Turn, *, lambda_left: float | None = None) -> TurnOutcome:
+        """``lambda_left``: seconds the invocation has left (None outside Lambda)."""
         handler = {
             "companion": self._converse,
             "memories": self._memories,
@@ -124,8 +162,11 @@ class TurnService:
             "export": self._export,
             "why": self._why,
         }[turn.command]
+        token_left = deadlines.token_seconds_left(turn.interaction_id, self.clock())
+        seconds = self.budget.seconds(lambda_left=lambda_left, token_left=token_left)
         try:
-            return handler(turn)
+            with deadlines.within(deadlines.Deadline.after(seconds, self.monotonic)):
+                return handler(turn)
         except InteractionExpired:
             # The user's state is saved; only the visible reply is lost, and no retry can send it.
             log.warning("interaction token expired before the reply was sent", extra={"user_id": turn.user_id})
@@ -141,16 +182,19 @@ class TurnService:
         if self._redeliver(turn):
             return TurnOutcome(turn.command, "duplicate")
 
-        c = Conversation(turn=turn, now=self.clock(), started=time.perf_counter())
+        c = Conversation(turn=turn, now=self.clock(), started=time.perf_counter(), deadline=deadlines.current())
+        if self.budget.too_old(deadlines.token_seconds_left(turn.interaction_id, c.now)):
+            return self._remember_unanswered(c)
         self._appraise(c)
         self._recall(c)
         self._compose(c)
         self._reply(c)
-        if not self._persist(c):  # a concurrent delivery won the race: it replies
+        if not self._persist(c):  # already recorded (a concurrent delivery, or a lost commit ack)
+            self._redeliver(turn)
             return TurnOutcome(turn.command, "duplicate")
         self._develop_quirks(c)
+        self._send(turn, c.reply.text)  # before indexing: the user's wait ends as soon as it can
         self._index(c)
-        self._send(turn, c.reply.text)
         return TurnOutcome(turn.command, "replied", self._elapsed_ms(c), c.reply.fallback_used,
                            memories_retrieved=len(c.recalled))
 
@@ -170,8 +214,20 @@ class TurnService:
         if done is None:
             return False
         self.memory.index_pending(turn.user_id, self.clock())
-        self._send(turn, done.agent_response)
+        if done.agent_response:  # empty when the turn was too old to answer
+            self._send(turn, done.agent_response)
         return True
+
+    def _remember_unanswered(self, c: Conversation) -> TurnOutcome:
+        """The token dies before any reply could reach the user: keep the message (and what it
+        does to the companion's mood) without calling the model; embed the memory later."""
+        log.warning("turn too old to answer; remembering it without a reply",
+                    extra={"user_id": c.user_id, "interaction_id": c.turn.interaction_id})
+        self._appraise(c)
+        c.reply = Reply(text="", model="none", fallback_used=False)
+        c.error = "too old to answer: the interaction token expired before a reply was possible"
+        self._persist(c)
+        return TurnOutcome(c.turn.command, "too_old")
 
     def _appraise(self, c: Conversation) -> None:
         self.users.ensure_user(c.user_id, c.turn.username, now=c.now)
@@ -205,8 +261,13 @@ class TurnService:
                                         c.history, [m.content for m in c.recalled])
 
     def _reply(self, c: Conversation) -> None:
+        """The model gets the turn's time less ``finish_reserve`` (persist, deliver, index)."""
+        reply_deadline = c.deadline.earlier(self.budget.finish_reserve) if c.deadline else None
         try:
-            c.reply = self.reply_model.reply(c.context)
+            if reply_deadline is not None and reply_deadline.remaining() < self.budget.min_model_time:
+                raise ProviderError(f"no time left for the reply model ({reply_deadline.remaining():.1f}s)")
+            with deadlines.within(reply_deadline):
+                c.reply = self.reply_model.reply(c.context)
         except ProviderError as exc:
             log.error("reply model unavailable", extra={"user_id": c.user_id, "error": str(exc)})
             c.reply, c.error = Reply(text=OUTAGE_REPLY, model="none", fallback_used=True), str(exc)
@@ -216,37 +277,42 @@ class TurnService:
         interaction was already recorded by a concurrent delivery."""
         memory_id = str(uuid.uuid5(MEMORY_NAMESPACE, f"{c.turn.interaction_id}:user"))
         c.memory = self.memory.prepare(c.user_id, c.message, memory_id=memory_id, now=c.now, vector=c.vector,
-                                       embedding_input=c.embedding_input, defer_embedding=c.vector is None)
-        with self.uow.scoped(c.user_id) as tx:
-            interaction_id = self.interactions.insert_interaction(
-                tx,
-                interaction_key=c.turn.interaction_id,
-                timestamp=c.now,
-                user_id=c.user_id,
-                user_message=c.message,
-                agent_response=c.reply.text,
-                session_id=c.session_id or str(uuid.uuid4()),
-                conversation_length=c.session_length + 1,
-                pad_before=c.pad_before.as_dict(),
-                pad_after=c.pad_after.as_dict(),
-                emotion_before=c.pad_before.label,
-                emotion_after=c.pad_after.label,
-                response_time_ms=self._elapsed_ms(c),
-                token_count=c.reply.token_count,
-                llm_model_used=c.reply.model,
-                memories_retrieved=len(c.recalled),
-                memories_stored=1,
-                error_occurred=c.error is not None,
-                error_message=c.error,
-                fallback_used=c.reply.fallback_used,
-                explanation=self._explanation(c),
-            )
-            if interaction_id is None:
-                return False
-            self.profiles.set_pad(tx, c.user_id, c.pad_after, f"interaction:{c.appraisal.rule}", c.now)
-            self.needs.satisfy_needs(tx, c.user_id, sorted(needs_met_by_message(c.message, c.now.hour)), c.now)
-            self.memory.memories.insert_memory(tx, c.memory, interaction_id)
-            self.profiles.touch_profile(tx, c.user_id, c.turn.username, c.now)
+                                       embedding_input=c.embedding_input or c.message,
+                                       defer_embedding=c.vector is None)
+        # One transaction, idempotent on the interaction id: safe to run again after a dropped
+        # connection (a retry finds its own committed row and changes nothing).
+        return self.uow.run_scoped(c.user_id, lambda tx: self._write(c, tx))
+
+    def _write(self, c: Conversation, tx) -> bool:
+        interaction_id = self.interactions.insert_interaction(
+            tx,
+            interaction_key=c.turn.interaction_id,
+            timestamp=c.now,
+            user_id=c.user_id,
+            user_message=c.message,
+            agent_response=c.reply.text,
+            session_id=c.session_id or str(uuid.uuid4()),
+            conversation_length=c.session_length + 1,
+            pad_before=c.pad_before.as_dict(),
+            pad_after=c.pad_after.as_dict(),
+            emotion_before=c.pad_before.label,
+            emotion_after=c.pad_after.label,
+            response_time_ms=self._elapsed_ms(c),
+            token_count=c.reply.token_count,
+            llm_model_used=c.reply.model,
+            memories_retrieved=len(c.recalled),
+            memories_stored=1,
+            error_occurred=c.error is not None,
+            error_message=c.error,
+            fallback_used=c.reply.fallback_used,
+            explanation=self._explanation(c),
+        )
+        if interaction_id is None:
+            return False
+        self.profiles.set_pad(tx, c.user_id, c.pad_after, f"interaction:{c.appraisal.rule}", c.now)
+        self.needs.satisfy_needs(tx, c.user_id, sorted(needs_met_by_message(c.message, c.now.hour)), c.now)
+        self.memory.memories.insert_memory(tx, c.memory, interaction_id)
+        self.profiles.touch_profile(tx, c.user_id, c.turn.username, c.now)
         return True
 
     def _develop_quirks(self, c: Conversation) -> None:
@@ -262,7 +328,7 @@ class TurnService:
         return record_explanation(
             memories=c.recalled, pad_before=c.pad_before.as_dict(), pad_after=c.pad_after.as_dict(),
             emotion_before=c.pad_before.label, emotion_after=c.pad_after.label, rule=c.appraisal.rule,
-            system_prompt=c.context.messages[0]["content"], model=c.reply.model,
+            system_prompt=c.context.messages[0]["content"] if c.context else "", model=c.reply.model,
             fallback_used=c.reply.fallback_used, error=c.error, notes=c.notes,
         )
 

@@ -1,6 +1,10 @@
 """Discord's interaction webhook: verify, answer PING, defer and queue slash commands.
 
 Kept free of heavy imports: this runs in the function that must answer Discord within 3 s.
+
+A signed body is still untrusted in shape: any interaction that does not have the shape Discord
+documents is a 400 (never a 500), and text no store can take (NUL, lone surrogates, other
+control characters) is removed here, before it is queued.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from ..domain.models import COMMANDS, MAX_MESSAGE_CHARS, Turn
+from ..domain.text import clean_text
 from ..ports import TurnQueue
 
 log = logging.getLogger(__name__)
@@ -49,6 +54,20 @@ def _dict(value: Any) -> dict:
 def _user(interaction: dict) -> dict:
     """The invoking user: member.user in a guild, user in a DM."""
     return _dict(_dict(interaction.get("member")).get("user")) or _dict(interaction.get("user"))
+
+
+def _plain_ids(interaction: dict, user: dict) -> bool:
+    """Ids and the token are strings (or numbers) with nothing unstorable in them."""
+    ids = [interaction.get("id"), interaction.get("application_id"), interaction.get("token"), user.get("id")]
+    return all(isinstance(v, (str, int)) and not isinstance(v, bool) and clean_text(str(v)) == str(v) for v in ids)
+
+
+def _plain_id(value: Any) -> str | None:
+    return clean_text(str(value)) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
+def _username(user: dict) -> str:
+    return clean_text(user["username"]) if isinstance(user.get("username"), str) else ""
 
 
 def _say(content: str) -> WebhookResponse:
@@ -91,7 +110,7 @@ class InteractionWebhook:
             return _error(401, "invalid request signature")
         try:
             interaction = json.loads(raw_body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             return _error(400, "body is not JSON")
         if not isinstance(interaction, dict):
             return _error(400, "interaction must be a JSON object")
@@ -108,21 +127,23 @@ class InteractionWebhook:
         """A pressed button runs its command for whoever pressed it; the worker then edits the
         message the button was on (the buttons' own message, ephemeral to that user)."""
         custom_id = _dict(interaction.get("data")).get("custom_id")
-        if custom_id not in BUTTONS:
+        if not isinstance(custom_id, str) or custom_id not in BUTTONS:
             return _say("That button no longer does anything.")
         command, options = BUTTONS[custom_id]
         user = _user(interaction)
+        if not _plain_ids(interaction, user):
+            return _error(400, "interaction id, application id, token and user id must be plain strings")
         try:
             turn = Turn(
                 interaction_id=str(interaction.get("id") or ""),
                 application_id=str(interaction.get("application_id") or ""),
                 token=str(interaction.get("token") or ""),
                 user_id=str(user.get("id") or ""),
-                username=str(user.get("username") or ""),
+                username=_username(user),
                 command=command,
                 options=dict(options),
-                channel_id=interaction.get("channel_id"),
-                guild_id=interaction.get("guild_id"),
+                channel_id=_plain_id(interaction.get("channel_id")),
+                guild_id=_plain_id(interaction.get("guild_id")),
             )
         except ValueError as exc:
             return _error(400, str(exc))
@@ -134,33 +155,42 @@ class InteractionWebhook:
         return WebhookResponse(200, {"type": DEFERRED_UPDATE_MESSAGE})
 
     def _command(self, interaction: dict) -> WebhookResponse:
-        data = _dict(interaction.get("data"))
-        name = data.get("name")
+        data = interaction.get("data")
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            return _error(400, "interaction data must be an object with a command name")
+        name = data["name"]
         if name not in COMMANDS:
-            return _say(f"I don't know the command /{name}.")
+            return _say(f"I don't know the command /{clean_text(name)[:32]}.")
         user = _user(interaction)
-        options = {
-            o["name"]: o.get("value")
-            for o in data.get("options") or []
-            if isinstance(o, dict) and "name" in o
-        }
+        raw_options = data.get("options") or []
+        if not isinstance(raw_options, list):
+            return _error(400, "command options must be a list")
+        options = {}
+        for o in raw_options:
+            if isinstance(o, dict) and isinstance(o.get("name"), str):
+                value = o.get("value")
+                if not isinstance(value, (str, int, float, bool, type(None))):
+                    return _error(400, f"option {clean_text(o['name'])[:32]!r} has a malformed value")
+                options[clean_text(o["name"])] = clean_text(value) if isinstance(value, str) else value
         message = str(options.get("message") or options.get("query") or "")
         if len(message) > MAX_MESSAGE_CHARS:
             return _say(
                 f"That message is {len(message):,} characters; I can take up to "
                 f"{MAX_MESSAGE_CHARS:,} at once. Could you split it up?"
             )
+        if not _plain_ids(interaction, user):
+            return _error(400, "interaction id, application id, token and user id must be plain strings")
         try:
             turn = Turn(
                 interaction_id=str(interaction.get("id") or ""),
                 application_id=str(interaction.get("application_id") or ""),
                 token=str(interaction.get("token") or ""),
                 user_id=str(user.get("id") or ""),
-                username=str(user.get("username") or ""),
+                username=_username(user),
                 command=name,
                 options=options,
-                channel_id=interaction.get("channel_id"),
-                guild_id=interaction.get("guild_id"),
+                channel_id=_plain_id(interaction.get("channel_id")),
+                guild_id=_plain_id(interaction.get("guild_id")),
             )
         except ValueError as exc:
             return _error(400, str(exc))

@@ -1,0 +1,125 @@
+"""Fakes of the external boundaries that misbehave the way real ones do, on 127.0.0.1 only.
+
+- ``FakeChatServer``: an OpenAI-compatible chat endpoint (Chutes) that answers, returns 503,
+  or hangs until released, decided per request by a policy function.
+- ``HungServer``: accepts TCP connections and never answers (a Qdrant behind a broken network).
+- ``FlakyDiscord``: an httpx transport in front of the local Discord sink that answers 5xx or
+  429 (with ``retry_after``) when its policy says so.
+Used by the suite and by benchmarks/fault_soak.py.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+
+import httpx
+
+COMPLETION = json.loads((Path(__file__).parent / "unit" / "adapters" / "fixtures" / "chutes_chat_completion.json").read_text())
+
+
+class FakeChatServer:
+    """``policy(request_body) -> "ok" | "503" | "hang"``."""
+
+    def __init__(self, policy: Callable[[dict], str] = lambda body: "ok"):
+        self.policy = policy
+        self.requests: list[dict] = []
+        self.release = threading.Event()  # set to let hanging requests go (at shutdown)
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append(body)
+                action = outer.policy(body)
+                if action == "hang":
+                    outer.release.wait(30)
+                    return
+                if action == "503":
+                    self._send(503, {"detail": "No instances available (yet) for chute_id"})
+                    return
+                user = body["messages"][-1]["content"]
+                answer = json.loads(json.dumps(COMPLETION))
+                answer["model"] = body["model"]
+                answer["choices"][0]["message"]["content"] = f"I hear you: {user[:80]}"
+                self._send(200, answer)
+
+            def _send(self, status, payload):
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    pass  # the client gave up (timed out) first
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{self._server.server_port}/v1"
+
+    def close(self) -> None:
+        self.release.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class HungServer:
+    """Accepts connections and reads, but never answers."""
+
+    def __init__(self):
+        self.accepted = 0
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self._open: list[socket.socket] = []
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self._open.append(conn)  # held open, never read from or written to
+
+    def close(self) -> None:
+        self._closed = True
+        for conn in self._open:
+            conn.close()
+        self._sock.close()
+
+
+class FlakyDiscord:
+    """``policy(request) -> "ok" | "5xx" | "429" | "drop"`` in front of ``sink.handle``."""
+
+    def __init__(self, sink, policy: Callable[[httpx.Request], str]):
+        self.sink = sink
+        self.policy = policy
+        self.faults: dict[str, int] = {}
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        action = self.policy(request)
+        if action != "ok":
+            self.faults[action] = self.faults.get(action, 0) + 1
+        if action == "5xx":
+            return httpx.Response(502, text="<html>502 Bad Gateway</html>")
+        if action == "429":
+            return httpx.Response(429, json={"message": "You are being rate limited.", "retry_after": 0.01, "global": False})
+        if action == "drop":
+            raise httpx.ReadError("connection reset by peer")
+        return self.sink.handle(request)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(transport=httpx.MockTransport(self.handle))
