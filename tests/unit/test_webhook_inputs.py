@@ -1,6 +1,7 @@
 """The webhook edge: a signed body is authentic, not well-formed. Any shape gets a 200 or a 400
 (never a 500), and what is queued is text every store can take."""
 import json
+import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,7 +25,7 @@ class Queue:
 
 def signed(payload) -> tuple[bytes, str, str]:
     raw = json.dumps(payload).encode()
-    timestamp = "1700000000"
+    timestamp = str(int(time.time()))
     return raw, KEY.sign(timestamp.encode() + raw).signature.hex(), timestamp
 
 
@@ -78,12 +79,14 @@ NAMES = st.sampled_from(["companion", "memories", "personality"]) | st.text(max_
     user=JSON | st.fixed_dictionaries({"id": st.text(max_size=20) | JSON, "username": st.text() | JSON}),
     data=JSON | st.fixed_dictionaries({
         "name": NAMES | JSON,
+        "custom_id": st.sampled_from(["forget-me:confirm", "forget-me:cancel"]) | JSON,
         "options": JSON | st.lists(st.fixed_dictionaries({"name": st.text(max_size=8) | JSON, "value": st.text() | JSON}), max_size=3),
     }),
     where=st.sampled_from(["member", "user"]),
+    kind=st.sampled_from([2, 3]),  # slash commands and button presses
 )
-def test_fuzzed_signed_interactions_are_answered_200_or_400(ids, user, data, where):
-    payload = {"type": 2, **ids, "data": data}
+def test_fuzzed_signed_interactions_are_answered_200_or_400(ids, user, data, where, kind):
+    payload = {"type": kind, **ids, "data": data}
     payload[where] = {"user": user} if where == "member" else user
     response, sent = handle(payload)
     assert response.status in (200, 400)
