@@ -22,7 +22,7 @@ COMPLETION = json.loads((Path(__file__).parent / "unit" / "adapters" / "fixtures
 
 
 class FakeChatServer:
-    """``policy(request_body) -> "ok" | "503" | "hang"``."""
+    """``policy(request_body) -> "ok" | "slow" | "503" | "hang"`` ("slow" answers after 0.3 s)."""
 
     def __init__(self, policy: Callable[[dict], str] = lambda body: "ok"):
         self.policy = policy
@@ -38,6 +38,8 @@ class FakeChatServer:
                 if action == "hang":
                     outer.release.wait(30)
                     return
+                if action == "slow":
+                    outer.release.wait(0.3)
                 if action == "503":
                     self._send(503, {"detail": "No instances available (yet) for chute_id"})
                     return

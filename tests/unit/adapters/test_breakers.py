@@ -81,3 +81,14 @@ def test_guarded_adapters_forward_their_attributes():
     guarded = GuardedVectorStore(store, CircuitBreaker("q", clock=Clock()))
     assert guarded.model_id == "m"
     guarded.ensure_collection("m", 3)
+
+
+def test_a_bug_is_not_disguised_as_an_outage():
+    breaker = CircuitBreaker("reply model", failure_threshold=2, clock=Clock())
+
+    def buggy():
+        raise KeyError("choices")
+
+    with pytest.raises(KeyError):
+        breaker.call(buggy)
+    assert breaker.failures == 1  # still counted: repeated crashes open the breaker too

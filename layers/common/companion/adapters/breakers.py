@@ -53,8 +53,8 @@ class CircuitBreaker:
             raise ProviderError(f"{self.name} not called: {error}") from error
         except Exception as error:
             self._failed(state)
-            if isinstance(error, ProviderError):
-                raise
+            if isinstance(error, ProviderError) or not _is_outage(error):
+                raise  # a bug in our own code stays visible (it fails the turn, which is retried)
             raise ProviderError(f"{self.name} failed: {type(error).__name__}: {error}") from error
         if self.opened_at is not None or self.failures:
             self._succeeded()
@@ -79,6 +79,17 @@ class CircuitBreaker:
             self.on_change(self.name, state)
 
 
+# Errors that mean "the dependency is down or slow" (SDKs raise their own types for those).
+_OUTAGE_MODULES = ("httpx", "httpcore", "qdrant_client", "grpc", "redis", "openai", "groq", "google",
+                   "onnxruntime", "tokenizers", "psycopg", "urllib3", "botocore")
+
+
+def _is_outage(error: Exception) -> bool:
+    if isinstance(error, (TimeoutError, ConnectionError, OSError)):
+        return True
+    return any(type(e).__module__.split(".")[0] in _OUTAGE_MODULES for e in type(error).__mro__)
+
+
 class _Guarded:
     """Forwards attributes (model_id, dim, ...) to the wrapped adapter."""
 
@@ -101,8 +112,8 @@ class GuardedFastModel(_Guarded):
 
 
 class GuardedEmbedder(_Guarded):
-    """Also turns an embedder crash (not just a provider error) into a ProviderError: the turn
-    then recalls by words and embeds the memory later."""
+    """Also turns an embedding engine's own errors (the ONNX runtime, the tokenizer) into a
+    ProviderError: the turn then recalls by words and embeds the memory later."""
 
     def embed(self, texts: Sequence[str], kind: str = "document"):
         return self.breaker.call(self.inner.embed, texts, kind=kind)
