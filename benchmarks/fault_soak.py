@@ -56,6 +56,7 @@ class SwitchableVectorStore:
 def run_soak(data_dir: Path, *, turns: int = 200, users: int = 20, seed: int = 12, database_url: str | None = None,
              embedder=None, budget=None, qdrant_timeout: int = 1) -> dict:
     import psycopg
+    from psycopg.rows import dict_row
     from qdrant_client import QdrantClient
 
     from companion.adapters.chutes import ChutesReplyModel
@@ -113,7 +114,8 @@ def run_soak(data_dir: Path, *, turns: int = 200, users: int = 20, seed: int = 1
 
     # Dropped connections: between turns, and inside the write transaction.
     db = runtime.container.database
-    admin = psycopg.connect(db._conninfo if isinstance(db._conninfo, str) else db._conninfo(), autocommit=True)
+    admin = psycopg.connect(db._conninfo if isinstance(db._conninfo, str) else db._conninfo(), autocommit=True,
+                            row_factory=dict_row)
 
     def drop_connection():
         conn = db._conn
@@ -160,7 +162,7 @@ def run_soak(data_dir: Path, *, turns: int = 200, users: int = 20, seed: int = 1
             sent.append((payload, response["statusCode"], message))
         wall = time.perf_counter() - started
 
-        conn = db.connection()
+        conn = admin  # the login role: the app role sees one scoped user at a time
         stored = Counter(r["interaction_key"] for r in conn.execute(
             "SELECT interaction_key FROM interactions WHERE user_id LIKE 'soak-user-%%'"))
         memories = conn.execute(

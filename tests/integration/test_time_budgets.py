@@ -84,8 +84,8 @@ def test_a_hung_vector_index_is_remembered_and_the_next_turn_skips_it(make_runti
     assert second.replies
     assert hung.accepted == tried  # the second turn never waited on the hung index
     # Recall went to PostgreSQL's exact search instead; both memories wait to be indexed.
-    conn = runtime.container.database.connection()
-    assert conn.execute("SELECT count(*) AS n FROM memories WHERE user_id='u1' AND indexed_at IS NULL").fetchone()["n"] == 2
+    with runtime.container.database.scoped("u1") as conn:
+        assert conn.execute("SELECT count(*) AS n FROM memories WHERE indexed_at IS NULL").fetchone()["n"] == 2
 
 
 def test_a_turn_older_than_its_token_is_remembered_without_calling_the_model(make_runtime, lambda_context, monkeypatch):
