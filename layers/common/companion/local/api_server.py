@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     from .runtime import LocalRuntime
 
     print(f"Starting the companion's REST API on embedded engines in {args.data_dir}/ ...", file=sys.stderr)
-    runtime = LocalRuntime(Path(args.data_dir))
+    # DATABASE_URL: serve over that PostgreSQL (migrated here) instead of the embedded one.
+    runtime = LocalRuntime(Path(args.data_dir), database_url=os.environ.get("DATABASE_URL") or None)
     try:
         if not runtime.container.api_keys.list():
             print('No API keys yet: create one with  make api-key ARGS="create --admin"', file=sys.stderr)
