@@ -33,6 +33,7 @@ class Settings:
     fallback_llm_model: str = "Qwen/Qwen2.5-72B-Instruct"
     groq_api_key: str = ""
     scoring_llm_model: str = "meta-llama/llama-4-maverick-17b-128e-instruct"
+    security_llm_model: str = ""  # the injection screen's fast model; empty = SCORING_LLM_MODEL
     gemini_api_key: str = ""
     embedding_model: str = "gemini-embedding-001"
     embedding_dimensions: int = 1536

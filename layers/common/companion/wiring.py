@@ -275,6 +275,37 @@ class Container:
             discord=GuardedDiscord(self.discord, self.breakers["discord"]), clock=self.clock,
             control=self.memory_control,
             personality=self.personality,
+            security=self.security,
+        )
+
+    @cached_property
+    def incident_repo(self):
+        from .adapters.postgres.security import IncidentRepository
+
+        return IncidentRepository(self.database)
+
+    @cached_property
+    def offence_counter(self):
+        """Repeat offences over 7 days: in Redis when configured, else the incidents table."""
+        from .services.security import PostgresOffenceCounter, RedisOffenceCounter
+
+        counter = PostgresOffenceCounter(self.incident_repo)
+        if not self.settings.redis_url:
+            return counter
+        import redis
+
+        client = redis.Redis.from_url(self.settings.redis_url, socket_timeout=0.25, socket_connect_timeout=0.25)
+        return RedisOffenceCounter(client, fallback=counter)
+
+    @cached_property
+    def security(self):
+        from .services.security import SecurityService, ThreatScreen, fast_model_for
+
+        return SecurityService(
+            uow=self.database, incidents=self.incident_repo, counter=self.offence_counter,
+            screen=ThreatScreen(fast_model_for(self.settings)), profiles=self.profile_repo,
+            interactions=self.interaction_repo, users=self.users, personality=self.personality,
+            clock=self.clock,
         )
 
     @cached_property

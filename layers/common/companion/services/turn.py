@@ -1,7 +1,8 @@
 """One turn of conversation, and the read-only commands, from a queued Turn to Discord.
 
 A /companion turn is a list of named steps over one ``Conversation`` (the turn's working state):
-appraise (load-or-create the user, OCC appraisal, PAD update) -> recall (history, embedding,
+screen (the injection defence: a flagged message is answered in character by the security service
+and goes no further) -> appraise (load-or-create the user, OCC appraisal, PAD update) -> recall (history, embedding,
 memories by MMR) -> compose (the seed's personality prompt) -> reply (the reply model) -> persist
 (interaction, PAD, needs and the new memory in one transaction, idempotent on the interaction id)
 -> deliver (edit the deferred reply) -> index (the memory into the vector store; what an outage
@@ -18,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable
 
@@ -29,6 +30,7 @@ from ..domain.models import MAX_MESSAGE_CHARS, Memory, MemoryRecord, Reply, Repl
 from ..domain.needs import needs_met_by_message
 from ..domain.pad import PAD, update_pad_state
 from ..domain.prompts import personality_prompt
+from ..domain.security import RESTRICT, SUSPEND, SUSPENSION_NOTICE, shorten
 from ..ports import (
     DiscordClient, InteractionExpired, InteractionStore, NeedsStore, ProfileStore, ProviderError,
     ReplyModel, UnitOfWork,
@@ -36,6 +38,7 @@ from ..ports import (
 from .memory import MemoryService, contextual_text
 from .memory_control import ControlReply, MemoryControlService
 from .personality import PersonalityService
+from .security import SecurityService
 from .users import UserService
 
 log = logging.getLogger(__name__)
@@ -78,7 +81,7 @@ class TurnBudget:
 @dataclass(frozen=True)
 class TurnOutcome:
     command: str
-    status: str  # "replied" | "duplicate" | "rejected" | "expired" | "too_old"
+    status: str  # "replied" | "duplicate" | "rejected" | "expired" | "too_old" | "flagged" | "suspended"
     latency_ms: int = 0
     fallback_used: bool = False
     memories_retrieved: int = 0
@@ -109,6 +112,8 @@ class Conversation:
     needs: list[Any] = field(default_factory=list)
     quirks: list[Any] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what else shaped the reply, for /why
+    restricted: bool = False  # escalation level 2: short replies, no new memories
+    screened: str | None = None  # set when the screen answered the turn itself
 
     @property
     def message(self) -> str:
@@ -136,6 +141,7 @@ class TurnService:
         personality: PersonalityService,
         budget: TurnBudget = TurnBudget(),
         monotonic: Callable[[], float] = time.monotonic,
+        security: SecurityService | None = None,
     ):
         self.uow = uow
         self.profiles = profiles
@@ -150,6 +156,7 @@ class TurnService:
         self.personality = personality
         self.budget = budget
         self.monotonic = monotonic
+        self.security = security
 
     def process(self, turn: Turn, *, lambda_left: float | None = None) -> TurnOutcome:
         """``lambda_left``: seconds the invocation has left (None outside Lambda)."""
@@ -183,12 +190,15 @@ class TurnService:
             return TurnOutcome(turn.command, "duplicate")
 
         c = Conversation(turn=turn, now=self.clock(), started=time.perf_counter(), deadline=deadlines.current())
+        if self._screen(c):  # first: not even a too-old turn may store an attack as a memory
+            return TurnOutcome(turn.command, c.screened, self._elapsed_ms(c))
         if self.budget.too_old(deadlines.token_seconds_left(turn.interaction_id, c.now)):
             return self._remember_unanswered(c)
         self._appraise(c)
         self._recall(c)
         self._compose(c)
         self._reply(c)
+        self._restrict(c)
         if not self._persist(c):  # already recorded (a concurrent delivery, or a lost commit ack)
             self._redeliver(turn)
             return TurnOutcome(turn.command, "duplicate")
@@ -228,6 +238,32 @@ class TurnService:
         c.error = "too old to answer: the interaction token expired before a reply was possible"
         self._persist(c)
         return TurnOutcome(c.turn.command, "too_old")
+
+    def _screen(self, c: Conversation) -> bool:
+        """The injection screen, before anything else touches the message. True when it answered
+        the turn itself: a suspended user gets the notice; a flagged message gets the security
+        service's in-character answer and is never stored as a memory nor shown to the reply
+        model. A restricted user's turn goes on, short and unremembered."""
+        if self.security is None:
+            return False
+        level = self.security.level(c.user_id, c.now)
+        if level >= SUSPEND:
+            self._send(c.turn, SUSPENSION_NOTICE)
+            c.screened = "suspended"
+            return True
+        assessment = self.security.assess(c.message)
+        if assessment.flagged:
+            text = self.security.defend(c.turn, assessment, c.now)
+            if text is not None:  # None: a concurrent delivery recorded it and replies
+                self._send(c.turn, text)
+            c.screened = "flagged" if text is not None else "duplicate"
+            return True
+        c.restricted = level >= RESTRICT
+        return False
+
+    def _restrict(self, c: Conversation) -> None:
+        if c.restricted:
+            c.reply = replace(c.reply, text=shorten(c.reply.text))
 
     def _appraise(self, c: Conversation) -> None:
         self.users.ensure_user(c.user_id, c.turn.username, now=c.now)
@@ -301,7 +337,7 @@ class TurnService:
             token_count=c.reply.token_count,
             llm_model_used=c.reply.model,
             memories_retrieved=len(c.recalled),
-            memories_stored=1,
+            memories_stored=0 if c.restricted else 1,
             error_occurred=c.error is not None,
             error_message=c.error,
             fallback_used=c.reply.fallback_used,
@@ -311,7 +347,8 @@ class TurnService:
             return False
         self.profiles.set_pad(tx, c.user_id, c.pad_after, f"interaction:{c.appraisal.rule}", c.now)
         self.needs.satisfy_needs(tx, c.user_id, sorted(needs_met_by_message(c.message, c.now.hour)), c.now)
-        self.memory.memories.insert_memory(tx, c.memory, interaction_id)
+        if not c.restricted:
+            self.memory.memories.insert_memory(tx, c.memory, interaction_id)
         self.profiles.touch_profile(tx, c.user_id, c.turn.username, c.now)
         return True
 
@@ -333,7 +370,7 @@ class TurnService:
         )
 
     def _index(self, c: Conversation) -> None:
-        if c.memory.vector is not None:
+        if c.memory.vector is not None and not c.restricted:
             # Also finishes anything an earlier outage left unembedded or unindexed.
             self.memory.index(c.user_id, [c.memory], c.now)
             self.memory.index_pending(c.user_id, c.now)
