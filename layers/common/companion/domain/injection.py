@@ -171,7 +171,7 @@ FEATURES: tuple[Feature, ...] = (
        r"\b(?:you are|you're|youre|become|act as|pretend to be|you will be|now)\s+(?:now\s+)?(?:called\s+)?(?:dan|stan|dude|aim|mongo tom|evil ?bot|chaos ?gpt)\b|\bdo anything now\b"),
     _f("jailbreak_mode", ROLE, 3.0, rf"\b{_MODES} mode\b"),
     _f("enter_jailbreak_mode", ROLE, 5.0,
-       rf"\b(?:enable|enabled|activate|activated|enter|entering|engage|switch(?:ing)? (?:in)?to|(?:you are|you're|we are|we're|i am|i'm) (?:now )?(?:in|entering)|now in|initiat\w*|unlock|unlocked)\s+(?:the\s+|your\s+)?(?:\w+\s+)?{_MODES} mode\b|\b{_MODES} mode (?:is )?(?:now )?(?:enabled|activated|on|engaged|unlocked)\b"),
+       rf"\b(?:enable|enabled|activate|activated|enter|entering|engage|switch(?:ing)? (?:in)?to|(?:you are|you're|we are|we're|i am|i'm) (?:now )?(?:in|entering)|now in|initiat\w*|unlock|unlocked)\s+(?:the\s+|your\s+|an?\s+)?[\"'`]?(?:[\w-]+\s+){{0,3}}{_MODES} mode\b|\b{_MODES} mode (?:is )?(?:now )?(?:enabled|activated|on|engaged|unlocked)\b"),
     _f("jailbreak_word", ROLE, 4.5,
        r"\bjailbr(?:ea|o)k(?:en|ing)?\b(?! (?:my|an?|the|your|his|her|their) (?:old |new )?(?:phone|iphone|ipad|device|console|switch|kindle|tablet|car|ps\d|xbox))"),
     _f("act_as_unrestricted", ROLE, 4.5,

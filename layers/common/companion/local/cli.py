@@ -3,7 +3,8 @@
 A plain line is `/companion message:<line>`; `/memories <query>` and `/personality` are those
 commands. Lines starting with `:` are controls of this local runtime and never reach the
 companion: `:as NAME` speaks as another Discord user (a stable id derived from NAME), `:as` alone
-returns to the default user. Replies go to stdout, everything else to stderr. State persists in
+returns to the default user; operator controls `:incidents` lists the security incidents of the
+user you speak as and `:false-positive ID [notes]` marks one a false positive (lowering the level). Replies go to stdout, everything else to stderr. State persists in
 COMPANION_DATA_DIR (default .local/) between runs.
 """
 from __future__ import annotations
@@ -47,17 +48,39 @@ class Speaker:
         self.default = (default_id, default_name)
         self.user_id, self.username = self.default
 
-    def control(self, line: str) -> str:
+    def control(self, line: str, runtime=None) -> str:
         """Apply a `:` control line; returns what to tell the person at the keyboard."""
         name, _, arg = line.strip()[1:].partition(" ")
         arg = arg.strip()
+        if name in ("incidents", "false-positive") and runtime is not None:
+            return operator_control(name, arg, runtime.container.security, self.user_id)
         if name == "as":
             if arg:
                 self.user_id, self.username = user_id_for(arg), arg
             else:
                 self.user_id, self.username = self.default
             return f"[now speaking as {self.username} (user {self.user_id})]"
-        return f"[unknown control :{name}; try :as NAME]"
+        return f"[unknown control :{name}; try :as NAME, :incidents, :false-positive ID]"
+
+
+def operator_control(name: str, arg: str, security, user_id: str) -> str:
+    """The operator's side of the injection defence, for the user being spoken as."""
+    if name == "incidents":
+        incidents = security.list_incidents(user_id)
+        if not incidents:
+            return f"[no security incidents for user {user_id}]"
+        return "\n".join(
+            f"[incident {i['id']} {i['detected_at']:%Y-%m-%d %H:%M} {i['incident_type']} level {i['escalation_level']}"
+            f"{' false positive' if i['false_positive'] else ''}: {i['detected_content'][:60]!r}]"
+            for i in incidents)
+    incident, _, notes = arg.partition(" ")
+    if not incident.isdigit():
+        return "[usage: :false-positive INCIDENT_ID [notes]]"
+    try:
+        level = security.mark_false_positive(user_id, int(incident), notes.strip())
+    except LookupError as error:
+        return f"[{error}]"
+    return f"[incident {incident} marked a false positive; user {user_id} is now at level {level}]"
 
 
 def save_attachment(data_dir: Path, filename: str, data: bytes) -> Path:
@@ -101,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             if not line.strip():
                 continue
             if line.lstrip().startswith(":"):
-                print(speaker.control(line), file=sys.stderr, flush=True)
+                print(speaker.control(line, runtime), file=sys.stderr, flush=True)
                 continue
             command, options = parse_line(line)
             exchange = runtime.send(command, options, user_id=speaker.user_id, username=speaker.username)
