@@ -32,3 +32,15 @@ def test_state_persists_between_runs(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "teal" in done.stdout
     assert "Mood:" in done.stdout and "Big Five:" in done.stdout
+
+
+def test_the_local_run_shows_a_quirk_forming_and_empathy_before_mood(tmp_path):
+    done = run_cli(tmp_path, "what a great day at the office today 😀\nthe lunch at the new place was tasty 🍜\n"
+                             "walking home now along the river, so pretty 🌇\nhow are you doing tonight, my friend?\n"
+                             "I feel terrible, my dad is in the hospital\n/personality\n")
+    assert done.returncode == 0, done.stderr
+    replies = done.stdout.split("companion> ")[1:]
+    assert replies[3].rstrip().endswith("😊")  # the emoji habit, picked up from three messages
+    assert "feeling for you" in replies[4] and "bright and lively" not in replies[4]
+    card = replies[5]
+    assert "Quirks:" in card and "uses emoji frequently" in card and "Needs:" in card and "█" in card
