@@ -95,6 +95,6 @@ def test_reply_model_gets_the_seed_prompt_history_and_recalled_memories(runtime)
     assert context.messages[0]["role"] == "system"
     assert system.startswith("You are an AI companion with a unique, evolving personality.")
     assert f"CURRENT EMOTIONAL STATE: {context.emotion_label}" in system
-    assert "<memories>\n- I got a new puppy today!\n</memories>" in system
+    assert "<memories>\n- I got a new puppy today!\n" in system
     assert [m["role"] for m in context.messages[1:]] == ["user", "assistant", "user"]
     assert context.messages[-1]["content"] == "What should I feed a puppy?"

@@ -26,6 +26,10 @@ class Settings:
     qdrant_url: str = ""
     qdrant_api_key: str = ""
     qdrant_path: str = ""  # local mode; ":memory:" in tests
+    # Where memories are searched: "qdrant" (Cloud, or local mode when QDRANT_PATH is set),
+    # "postgres" (pgvector + BM25 full-text), or "auto": Qdrant when one is configured, else
+    # PostgreSQL (the embedded default: Qdrant local mode scans in Python, see the README).
+    memory_index: str = "auto"
     redis_url: str = ""
     chutes_api_key: str = ""
     chutes_base_url: str = "https://llm.chutes.ai/v1"

@@ -69,14 +69,29 @@ class VectorHit:
     vector: np.ndarray
 
 
+@dataclass(frozen=True)
+class Rankings:
+    """One user's memories ranked two ways for a query: (id, score) best first."""
+
+    dense: list[tuple[str, float]]
+    lexical: list[tuple[str, float]]
+
+
 class VectorStore(Protocol):
+    """The memory search index (Qdrant, or PostgreSQL itself): dense + lexical per user."""
+
     def ensure_collection(self, model_id: str, dim: int) -> None: ...
 
-    def upsert(self, model_id: str, user_id: str, points: Sequence[tuple[str, np.ndarray, dict]]) -> None: ...
+    def upsert(self, model_id: str, user_id: str, points: Sequence[tuple[str, np.ndarray, dict]]) -> None:
+        """points are (id, vector, payload); payload["search_terms"] is the lexical text."""
 
     def search(
         self, model_id: str, user_id: str, vector: np.ndarray, limit: int, min_score: float = 0.0
     ) -> list[VectorHit]: ...
+
+    def rankings(self, model_id: str, user_id: str, vector: np.ndarray | None,
+                 terms: Sequence[str], limit: int) -> Rankings:
+        """The dense ranking (empty without a vector) and the BM25 ranking of ``terms``."""
 
     def delete_points(self, user_id: str, point_ids: Sequence[str]) -> None:
         """Remove these points of this user from every collection."""
@@ -211,6 +226,19 @@ class MemoryStore(Protocol):
                          limit: int) -> list[tuple[Memory, np.ndarray, float]]: ...
 
     def record_memory_access(self, user_id: str, memory_ids: Sequence[str], now: datetime) -> None: ...
+
+    def insert_memories(self, user_id: str, records: Sequence[MemoryRecord]) -> None: ...
+
+    def dense_ranking(self, user_id: str, embedding_model: str, vector: np.ndarray,
+                      limit: int) -> list[tuple[str, float]]: ...
+
+    def lexical_ranking(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]: ...
+
+    def recall_candidates(self, user_id: str, memory_ids: Sequence[str]) -> list[dict]: ...
+
+    def memories_to_reindex(self, user_id: str, recipe_version: int, limit: int) -> list[dict]: ...
+
+    def set_search_text(self, user_id: str, updates: Sequence[dict]) -> None: ...
 
     def count_memories(self, user_id: str) -> int: ...
 

@@ -126,6 +126,25 @@ class Container:
         return QdrantVectorStore(client)
 
     @cached_property
+    def search_index(self):
+        """The memory search index: Qdrant when configured, else PostgreSQL itself."""
+        s = self.settings
+        choice = s.memory_index
+        if choice == "auto":
+            choice = "qdrant" if (s.qdrant_url or s.qdrant_path) else "postgres"
+        if choice == "qdrant":
+            return self.vector_store
+        if choice != "postgres":
+            raise RuntimeError(f"MEMORY_INDEX must be auto, qdrant or postgres, not {choice!r}")
+        return self.postgres_search_index
+
+    @cached_property
+    def postgres_search_index(self):
+        from .adapters.postgres import PostgresSearchIndex
+
+        return PostgresSearchIndex(self.memory_repo)
+
+    @cached_property
     def embedder(self):
         model = self.uncached_embedder
         if not self.settings.redis_url:
@@ -250,8 +269,8 @@ class Container:
         from .adapters.breakers import GuardedVectorStore
         from .services.memory import MemoryService
 
-        return MemoryService(self.memory_repo, GuardedVectorStore(self.vector_store, self.breakers["vector index"]),
-                             self.guarded_embedder, self.importance_scorer)
+        return MemoryService(self.memory_repo, GuardedVectorStore(self.search_index, self.breakers["vector index"]),
+                             self.guarded_embedder, self.importance_scorer, fallback=self.postgres_search_index)
 
     @cached_property
     def memory_control(self):
@@ -260,7 +279,7 @@ class Container:
         erasers = [self.embedder.forget] if hasattr(self.embedder, "forget") else []
         return MemoryControlService(
             memory=self.memory, control=self.memory_control_repo, user_data=self.user_data_repo,
-            vector_store=self.vector_store, clock=self.clock, erasers=erasers,
+            vector_store=self.search_index, clock=self.clock, erasers=erasers,
         )
 
     @cached_property

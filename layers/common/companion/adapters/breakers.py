@@ -129,6 +129,9 @@ class GuardedVectorStore(_Guarded):
     def search(self, model_id, user_id, vector, limit, min_score=0.0):
         return self.breaker.call(self.inner.search, model_id, user_id, vector, limit, min_score)
 
+    def rankings(self, model_id, user_id, vector, terms, limit):
+        return self.breaker.call(self.inner.rankings, model_id, user_id, vector, terms, limit)
+
 
 class GuardedDiscord(_Guarded):
     def edit_original(self, *args, **kwargs) -> None:

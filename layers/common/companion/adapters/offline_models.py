@@ -100,7 +100,8 @@ class OfflineReplyModel:
         short = "prefers_short_responses" in quirks  # the quirk: no recollection, no follow-up
         parts = [f"(offline companion, {named})"]
         parts.append(_pick(_OPENERS.get(context.rule, _OPENERS["none"]), context.user_message))
-        recalled = [m for m in context.memories if m.strip() != context.user_message.strip()]
+        recalled = [m for m in context.memories if m.strip() != context.user_message.strip()
+                    and not m.startswith("You said: ")]  # quote the user, not itself
         if recalled and not short:
             parts.append(f'I remember you told me: "{recalled[0]}"')
         parts.append(sentence)

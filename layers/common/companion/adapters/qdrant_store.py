@@ -1,9 +1,15 @@
-"""Qdrant (Cloud in AWS, local mode on a laptop and in tests) as the memory vector index.
+"""Qdrant (Cloud in AWS, local mode on a laptop and in tests) as the memory search index.
 
 One collection per embedding model (vectors of different models are never compared) shared by
 all users, every point tagged with user_id and every search filtered by it: Qdrant's multitenancy
 pattern (a keyword index with is_tenant), instead of the seed's collection per user, which does
 not scale past a few thousand users.
+
+Each point carries a named dense vector ("dense", cosine) and a named sparse vector ("lexical":
+the memory's stemmed terms weighted by BM25's term-frequency part, with ``Modifier.IDF`` so
+Qdrant applies the inverse document frequency at query time). One ``query_batch_points`` round
+trip returns both rankings; the service fuses them (domain.recall), the same way it fuses
+PostgreSQL's when Qdrant is down.
 """
 from __future__ import annotations
 
@@ -14,11 +20,21 @@ from typing import Sequence
 import numpy as np
 from qdrant_client import QdrantClient, models
 
-from ..ports import VectorHit
+from ..domain.lexical import document_weights, query_weights, sparse
+from ..ports import Rankings, VectorHit
+
+DENSE = "dense"
+LEXICAL = "lexical"
 
 
 def collection_name(model_id: str) -> str:
-    return "memories__" + re.sub(r"[^a-z0-9]+", "_", model_id.lower()).strip("_")
+    # "hybrid" layout (named dense + sparse vectors); the older unnamed-vector collections are
+    # left alone and rebuilt from PostgreSQL by the re-index command.
+    return "memories_hybrid__" + re.sub(r"[^a-z0-9]+", "_", model_id.lower()).strip("_")
+
+
+def _user_filter(user_id: str) -> models.Filter:
+    return models.Filter(must=[models.FieldCondition(key="user_id", match=models.MatchValue(value=user_id))])
 
 
 class QdrantVectorStore:
@@ -33,7 +49,8 @@ class QdrantVectorStore:
         if not self.client.collection_exists(name):
             self.client.create_collection(
                 name,
-                vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE),
+                vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+                sparse_vectors_config={LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)},
             )
             with warnings.catch_warnings():
                 # Local mode says payload indexes do nothing there; on a server this one matters.
@@ -48,45 +65,69 @@ class QdrantVectorStore:
     def upsert(self, model_id: str, user_id: str, points: Sequence[tuple[str, np.ndarray, dict]]) -> None:
         if not points:
             return
-        self.client.upsert(
-            collection_name(model_id),
-            points=[
-                models.PointStruct(id=pid, vector=np.asarray(vec, dtype=np.float32).tolist(),
-                                   payload={**payload, "user_id": user_id})
-                for pid, vec, payload in points
-            ],
-            wait=True,
-        )
+        structs = []
+        for pid, vec, payload in points:
+            payload = dict(payload)
+            indices, values = sparse(document_weights((payload.pop("search_terms", "") or "").split()))
+            structs.append(models.PointStruct(
+                id=pid,
+                vector={DENSE: np.asarray(vec, dtype=np.float32).tolist(),
+                        LEXICAL: models.SparseVector(indices=indices, values=values)},
+                payload={**payload, "user_id": user_id},
+            ))
+        self.client.upsert(collection_name(model_id), points=structs, wait=True)
 
     def search(
         self, model_id: str, user_id: str, vector: np.ndarray, limit: int, min_score: float = 0.0
     ) -> list[VectorHit]:
+        """Dense nearest neighbours of one user (with their vectors)."""
         response = self.client.query_points(
             collection_name(model_id),
             query=np.asarray(vector, dtype=np.float32).tolist(),
-            query_filter=models.Filter(
-                must=[models.FieldCondition(key="user_id", match=models.MatchValue(value=user_id))]
-            ),
+            using=DENSE,
+            query_filter=_user_filter(user_id),
             limit=limit,
             score_threshold=min_score,
             with_payload=True,
-            with_vectors=True,
+            with_vectors=[DENSE],
         )
         return [
             VectorHit(
                 id=str(point.id),
                 score=float(point.score),
                 payload=dict(point.payload or {}),
-                vector=np.asarray(point.vector, dtype=np.float32),
+                vector=np.asarray(point.vector[DENSE], dtype=np.float32),
             )
             for point in response.points
             if (point.payload or {}).get("user_id") == user_id  # belt and braces on isolation
         ]
 
+    def rankings(self, model_id: str, user_id: str, vector: np.ndarray | None,
+                 terms: Sequence[str], limit: int) -> Rankings:
+        requests, kinds = [], []
+        if vector is not None:
+            requests.append(models.QueryRequest(
+                query=np.asarray(vector, dtype=np.float32).tolist(), using=DENSE,
+                filter=_user_filter(user_id), limit=limit, with_payload=["user_id"]))
+            kinds.append(DENSE)
+        indices, values = sparse(query_weights(list(terms)))
+        if indices:
+            requests.append(models.QueryRequest(
+                query=models.SparseVector(indices=indices, values=values), using=LEXICAL,
+                filter=_user_filter(user_id), limit=limit, with_payload=["user_id"]))
+            kinds.append(LEXICAL)
+        found: dict[str, list[tuple[str, float]]] = {DENSE: [], LEXICAL: []}
+        if requests:
+            responses = self.client.query_batch_points(collection_name(model_id), requests=requests)
+            for kind, response in zip(kinds, responses):
+                found[kind] = [(str(p.id), float(p.score)) for p in response.points
+                               if (p.payload or {}).get("user_id") == user_id]
+        return Rankings(dense=found[DENSE], lexical=found[LEXICAL])
+
     # --- forgetting (every collection: a user's points may sit under several embedding models) ---
 
     def _memory_collections(self) -> list[str]:
-        return [c.name for c in self.client.get_collections().collections if c.name.startswith("memories__")]
+        return [c.name for c in self.client.get_collections().collections if c.name.startswith("memories_")]
 
     @staticmethod
     def _user_filter(user_id: str, point_ids: Sequence[str] | None = None) -> models.Filter:

@@ -91,8 +91,10 @@ class Memory:
     memory_type: str  # "episodic" | "semantic"
     importance: float
     created_at: datetime
-    similarity: float = 0.0
+    similarity: float = 0.0  # dense cosine to the query (0 when found by words only)
     access_count: int = 0
+    author: str = "user"  # "user" | "companion"
+    score: float = 0.0  # the recall score it was ranked by (domain.recall.memory_score)
     valid_to: datetime | None = None  # set when a newer fact replaced this one (kept as history)
     consolidated_into: str | None = None  # the semantic memory this one was summarised into
 
@@ -178,6 +180,13 @@ class MemoryRecord:
     vector: Any  # np.ndarray (dim,), L2-normalised, or None
     created_at: datetime
     embedding_input: str | None = None  # what to embed later, when vector is None
+    author: str = "user"  # "user" | "companion"
+    author_name: str | None = None
+    caption: str | None = None  # what an attached image shows
+    context_text: str | None = None  # the message this one answered (joins the embedded text)
+    search_text: str | None = None  # the indexed text (domain.memory_text.indexed_text)
+    search_terms: str = ""  # its stemmed content terms (domain.lexical)
+    recipe_version: int | None = None
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -186,4 +195,5 @@ class MemoryRecord:
             "memory_type": self.memory_type,
             "importance": self.importance,
             "created_at": self.created_at.isoformat(),
+            "author": self.author,
         }

@@ -86,7 +86,10 @@ class LocalRuntime:
         self.queue = InProcessTurnQueue()
         settings = Settings(
             database_url=database_url,
-            qdrant_path=qdrant_path if qdrant_path is not None else str(data_dir / "qdrant"),
+            # No Qdrant by default: memories are searched in PostgreSQL (pgvector + BM25), which
+            # scales where Qdrant local mode does not (README, "Recall"); ":memory:" or a path
+            # puts Qdrant local mode in front.
+            qdrant_path=qdrant_path or "",
             discord_public_key=self._key.verify_key.encode().hex(),
             discord_application_id=LOCAL_APPLICATION_ID,
             discord_api_base=BASE_URL,

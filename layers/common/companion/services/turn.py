@@ -26,6 +26,8 @@ from typing import Any, Callable
 from ..domain import deadline as deadlines
 from ..domain.appraisal import Appraisal, appraise
 from ..domain.explanation import record_explanation
+from ..domain.importance import heuristic_importance
+from ..domain.memory_text import COMPANION, embedding_text, indexed_text
 from ..domain.models import MAX_MESSAGE_CHARS, Memory, MemoryRecord, Reply, ReplyContext, Turn
 from ..domain.needs import needs_met_by_message
 from ..domain.pad import PAD, update_pad_state
@@ -35,7 +37,7 @@ from ..ports import (
     DiscordClient, InteractionExpired, InteractionStore, NeedsStore, ProfileStore, ProviderError,
     ReplyModel, UnitOfWork,
 )
-from .memory import MemoryService, contextual_text
+from .memory import MemoryService
 from .memory_control import ControlReply, MemoryControlService
 from .personality import PersonalityService
 from .security import SecurityService
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 HISTORY_TURNS = 6  # recent exchanges given to the reply model
 SESSION_IDLE_MINUTES = 30
 MEMORIES_PER_TURN = 5
+COMPANION_SAID = "You said: "  # marks the companion's own words among recalled memories
 OUTAGE_REPLY = (
     "Sorry, I'm having trouble gathering my thoughts right now. I did hear you, and I'll "
     "remember what you said. Could you try again in a little while?"
@@ -103,6 +106,7 @@ class Conversation:
     session_length: int = 0
     history: list[Any] = field(default_factory=list)
     embedding_input: str = ""
+    previous: str | None = None  # the user's message before this one in the session
     vector: Any = None  # the message's embedding; None when the embedder is down
     recalled: list[Memory] = field(default_factory=list)
     context: ReplyContext | None = None
@@ -114,6 +118,7 @@ class Conversation:
     notes: list[str] = field(default_factory=list)  # what else shaped the reply, for /why
     restricted: bool = False  # escalation level 2: short replies, no new memories
     screened: str | None = None  # set when the screen answered the turn itself
+    reply_memory: MemoryRecord | None = None  # the companion's own words, remembered too
 
     @property
     def message(self) -> str:
@@ -205,6 +210,7 @@ class TurnService:
         self._develop_quirks(c)
         self._send(turn, c.reply.text)  # before indexing: the user's wait ends as soon as it can
         self._index(c)
+        self._after_delivery(c)
         return TurnOutcome(turn.command, "replied", self._elapsed_ms(c), c.reply.fallback_used,
                            memories_retrieved=len(c.recalled))
 
@@ -276,9 +282,10 @@ class TurnService:
     def _recall(self, c: Conversation) -> None:
         c.session_id, c.session_length = self.interactions.current_session(c.user_id, c.now, SESSION_IDLE_MINUTES)
         c.history = self.interactions.recent_exchanges(c.user_id, HISTORY_TURNS)
-        previous = c.history[-1].user_message if c.session_id and c.history else None
+        c.previous = previous = c.history[-1].user_message if c.session_id and c.history else None
         # One embedding serves both recall (what does this remind me of?) and the new memory.
-        c.embedding_input = contextual_text(c.message, previous)
+        c.embedding_input = embedding_text(
+            indexed_text(c.message, author_name=c.turn.username or "user", when=c.now), previous)
         try:
             c.vector = self.memory.embedder.embed([c.embedding_input], kind="document")[0]
         except ProviderError as exc:
@@ -294,7 +301,12 @@ class TurnService:
         c.needs = self.personality.current_needs(c.user_id, c.now)
         c.quirks = self.personality.active_quirks(c.user_id)
         c.context = self._reply_context(c.message, c.traits, c.pad_after, c.appraisal, c.needs, c.quirks,
-                                        c.history, [m.content for m in c.recalled])
+                                        c.history, [self._recalled_line(m) for m in c.recalled])
+
+    @staticmethod
+    def _recalled_line(memory: Memory) -> str:
+        """A recalled memory as the reply model sees it: its own past words are marked as such."""
+        return f"{COMPANION_SAID}{memory.content}" if memory.author == COMPANION else memory.content
 
     def _reply(self, c: Conversation) -> None:
         """The model gets the turn's time less ``finish_reserve`` (persist, deliver, index)."""
@@ -313,8 +325,16 @@ class TurnService:
         interaction was already recorded by a concurrent delivery."""
         memory_id = str(uuid.uuid5(MEMORY_NAMESPACE, f"{c.turn.interaction_id}:user"))
         c.memory = self.memory.prepare(c.user_id, c.message, memory_id=memory_id, now=c.now, vector=c.vector,
-                                       embedding_input=c.embedding_input or c.message,
-                                       defer_embedding=c.vector is None)
+                                       embedding_input=c.embedding_input or None,
+                                       defer_embedding=c.vector is None,
+                                       author_name=c.turn.username or None, context=c.previous)
+        if c.error is None and self.remember_replies:
+            # Saved unembedded in this transaction; embedded and indexed after delivery. Embedded
+            # without the user's message as context, or it would outrank the user's own words.
+            c.reply_memory = self.memory.prepare(
+                c.user_id, c.reply.text, now=c.now, defer_embedding=True, author=COMPANION,
+                author_name=COMPANION, importance=heuristic_importance(c.reply.text),
+                memory_id=str(uuid.uuid5(MEMORY_NAMESPACE, f"{c.turn.interaction_id}:companion")))
         # One transaction, idempotent on the interaction id: safe to run again after a dropped
         # connection (a retry finds its own committed row and changes nothing).
         return self.uow.run_scoped(c.user_id, lambda tx: self._write(c, tx))
@@ -337,7 +357,7 @@ class TurnService:
             token_count=c.reply.token_count,
             llm_model_used=c.reply.model,
             memories_retrieved=len(c.recalled),
-            memories_stored=0 if c.restricted else 1,
+            memories_stored=0 if c.restricted else 1 + (c.reply_memory is not None),
             error_occurred=c.error is not None,
             error_message=c.error,
             fallback_used=c.reply.fallback_used,
@@ -349,6 +369,8 @@ class TurnService:
         self.needs.satisfy_needs(tx, c.user_id, sorted(needs_met_by_message(c.message, c.now.hour)), c.now)
         if not c.restricted:
             self.memory.memories.insert_memory(tx, c.memory, interaction_id)
+            if c.reply_memory is not None:
+                self.memory.memories.insert_memory(tx, c.reply_memory, interaction_id)
         self.profiles.touch_profile(tx, c.user_id, c.turn.username, c.now)
         return True
 
@@ -371,9 +393,14 @@ class TurnService:
 
     def _index(self, c: Conversation) -> None:
         if c.memory.vector is not None and not c.restricted:
-            # Also finishes anything an earlier outage left unembedded or unindexed.
             self.memory.index(c.user_id, [c.memory], c.now)
+
+    def _after_delivery(self, c: Conversation) -> None:
+        """Work the user need not wait for: embed and index the companion's reply (and anything
+        an earlier outage left unembedded or unindexed), record which memories were recalled."""
+        if c.memory.vector is not None:
             self.memory.index_pending(c.user_id, c.now)
+        self.memory.flush_access()
 
     def _send(self, turn: Turn, text: str, embeds: list[dict] | None = None) -> None:
         if embeds:
@@ -426,9 +453,11 @@ class TurnService:
                 lines = [f'What I remember about "{query}":']
                 for m in found:
                     when = m.created_at.strftime("%d %b %Y")
-                    lines.append(f"• `{m.short_id}` {m.content} ({when}, importance {m.importance:.2f})")
+                    said = "I said: " if m.author == COMPANION else ""
+                    lines.append(f"• `{m.short_id}` {said}{m.content} ({when}, importance {m.importance:.2f})")
                 text = "\n".join(lines)
         self._send(turn, text)
+        self.memory.flush_access()
         return TurnOutcome(turn.command, "replied")
 
     def _personality(self, turn: Turn) -> TurnOutcome:

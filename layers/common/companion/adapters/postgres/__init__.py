@@ -3,10 +3,10 @@ by user_id and runs inside ``Database.scoped(user_id)``: no method reads or writ
 user's rows."""
 from .database import Database
 from .interactions import InteractionRepository
-from .memories import MemoryRepository
+from .memories import MemoryRepository, PostgresSearchIndex
 from .needs import NeedsRepository
 from .profiles import ProfileRepository
 from .quirks import QuirkRepository
 
-__all__ = ["Database", "InteractionRepository", "MemoryRepository", "NeedsRepository", "ProfileRepository",
-           "QuirkRepository"]
+__all__ = ["Database", "InteractionRepository", "MemoryRepository", "NeedsRepository", "PostgresSearchIndex",
+           "ProfileRepository", "QuirkRepository"]

@@ -7,10 +7,12 @@ from typing import Sequence
 import numpy as np
 import psycopg
 
+from ...domain.lexical import bm25_rank
 from ...domain.models import Memory, MemoryRecord
+from ...ports import Rankings, VectorHit
 from .database import Database, as_array
 
-_MEMORY_COLUMNS = "id::text, user_id, content, memory_type, importance, created_at, access_count"
+_MEMORY_COLUMNS = "id::text, user_id, content, memory_type, importance, created_at, access_count, author"
 
 
 class MemoryRepository:
@@ -25,8 +27,9 @@ class MemoryRepository:
         tx.execute(
             """INSERT INTO memories (id, user_id, memory_type, content, importance, created_at,
                    last_accessed, embedding_model, embedding_dim, embedding, embedding_input,
-                   source_interaction_id, valid_from)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                   source_interaction_id, valid_from, author, author_name, caption, context_text,
+                   search_text, search_terms, recipe_version)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                ON CONFLICT (id) DO NOTHING""",
             (
                 record.id, record.user_id, record.memory_type, record.content, record.importance,
@@ -35,9 +38,19 @@ class MemoryRepository:
                 int(record.vector.shape[0]) if embedded else None,
                 np.asarray(record.vector, dtype=np.float32) if embedded else None,
                 None if embedded else (record.embedding_input or record.content),
-                source_interaction_id, record.created_at,
+                source_interaction_id, record.created_at, record.author, record.author_name,
+                record.caption, record.context_text, record.search_text, record.search_terms,
+                record.recipe_version,
             ),
         )
+
+    def insert_memories(self, user_id: str, records: Sequence[MemoryRecord]) -> None:
+        """Memories not tied to an interaction (imports, benchmarks), in one transaction."""
+        with self.db.scoped(user_id) as tx:
+            for record in records:
+                if record.user_id != user_id:
+                    raise ValueError("a memory of another user")
+                self.insert_memory(tx, record, None)
 
     def unembedded_memories(self, user_id: str, limit: int = 100) -> list[tuple[str, str]]:
         """(id, text to embed) of memories saved while the embedder was unavailable, oldest first."""
@@ -90,7 +103,7 @@ class MemoryRepository:
         with self.db.scoped(user_id) as conn:
             rows = conn.execute(
                 """SELECT id::text, user_id, content, memory_type, importance, embedding_model,
-                          embedding AS vector, created_at
+                          embedding AS vector, created_at, author, coalesce(search_terms, '') AS search_terms
                    FROM memories
                    WHERE user_id = %s AND indexed_at IS NULL AND embedding_model = %s""",
                 (user_id, embedding_model),
@@ -125,6 +138,85 @@ class MemoryRepository:
             out.append((Memory(**row, similarity=similarity), embedding, similarity))
         return out
 
+    # --- hybrid recall -------------------------------------------------------------------------
+
+    def dense_ranking(
+        self, user_id: str, embedding_model: str, vector: np.ndarray, limit: int
+    ) -> list[tuple[str, float]]:
+        """(id, cosine) of this user's nearest memories, exact (one user's rows, by index)."""
+        with self.db.scoped(user_id) as conn:
+            rows = conn.execute(
+                """SELECT id::text AS id, 1 - (embedding <=> %s) AS similarity FROM memories
+                   WHERE user_id = %s AND embedding_model = %s AND valid_to IS NULL
+                   ORDER BY embedding <=> %s LIMIT %s""",
+                (vector, user_id, embedding_model, vector, limit),
+            ).fetchall()
+        return [(row["id"], float(row["similarity"])) for row in rows]
+
+    def lexical_ranking(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
+        """(id, BM25) of this user's memories sharing a term with the query: the full-text index
+        finds them, and the same BM25 as the Qdrant sparse index (domain.lexical) ranks them, with
+        document frequencies among this user's memories."""
+        distinct = sorted({t for t in terms if t.isalnum()})
+        if not distinct:
+            return []
+        with self.db.scoped(user_id) as conn:
+            rows = conn.execute(
+                """SELECT id::text AS id, search_terms FROM memories
+                   WHERE user_id = %s AND valid_to IS NULL AND search_tsv @@ to_tsquery('simple', %s)""",
+                (user_id, " | ".join(distinct)),
+            ).fetchall()
+            if not rows:
+                return []
+            total = conn.execute(
+                "SELECT count(*) AS n FROM memories WHERE user_id = %s AND valid_to IS NULL", (user_id,)
+            ).fetchone()["n"]
+        return bm25_rank(list(distinct), [(r["id"], r["search_terms"]) for r in rows], int(total), limit)
+
+    def recall_candidates(self, user_id: str, memory_ids: Sequence[str]) -> list[dict]:
+        """What ranking needs of each candidate (valid memories of this user only)."""
+        if not memory_ids:
+            return []
+        with self.db.scoped(user_id) as conn:
+            rows = conn.execute(  # binary: vectors arrive as float arrays, not text to parse
+                f"""SELECT {_MEMORY_COLUMNS}, last_accessed, embedding, search_text
+                    FROM memories
+                    WHERE user_id = %s AND id = ANY(%s::uuid[]) AND valid_to IS NULL""",
+                (user_id, list(memory_ids)), binary=True,
+            ).fetchall()
+        for row in rows:
+            row["embedding"] = as_array(row["embedding"]) if row["embedding"] is not None else None
+        return rows
+
+    def memories_to_reindex(self, user_id: str, recipe_version: int, limit: int) -> list[dict]:
+        """Memories whose indexed text predates ``recipe_version`` (or was never written)."""
+        with self.db.scoped(user_id) as conn:
+            return conn.execute(
+                """SELECT id::text AS id, content, created_at, author, author_name, caption, context_text
+                   FROM memories
+                   WHERE user_id = %s AND (recipe_version IS NULL OR recipe_version < %s)
+                   ORDER BY created_at LIMIT %s""",
+                (user_id, recipe_version, limit),
+            ).fetchall()
+
+    def set_search_text(self, user_id: str, updates: Sequence[dict]) -> None:
+        """New indexed text, terms and vector for memories (the vector index is rebuilt after)."""
+        with self.db.scoped(user_id) as tx:
+            for u in updates:
+                vector = u.get("vector")
+                tx.execute(
+                    """UPDATE memories SET search_text = %s, search_terms = %s, recipe_version = %s,
+                              embedding = %s, embedding_model = %s, embedding_dim = %s,
+                              embedding_input = %s, indexed_at = NULL
+                       WHERE user_id = %s AND id = %s""",
+                    (u["search_text"], u["search_terms"], u["recipe_version"],
+                     None if vector is None else np.asarray(vector, dtype=np.float32),
+                     u.get("embedding_model") if vector is not None else None,
+                     int(vector.shape[0]) if vector is not None else None,
+                     u["embedding_input"] if vector is None else None,
+                     user_id, u["id"]),
+                )
+
     def record_memory_access(self, user_id: str, memory_ids: Sequence[str], now: datetime) -> None:
         if memory_ids:
             with self.db.scoped(user_id) as conn:
@@ -156,3 +248,50 @@ class MemoryRepository:
                 (user_id, memory_type, *params, limit),
             ).fetchall()
         return [Memory(**row) for row in rows]
+
+    def count_embedded(self, user_id: str, memory_ids: Sequence[str] | None = None) -> int:
+        """Memories of this user (or of these ids) that carry a vector, current or not."""
+        if memory_ids is not None and not memory_ids:
+            return 0
+        with self.db.scoped(user_id) as conn:
+            row = conn.execute(
+                """SELECT count(*) AS n FROM memories WHERE user_id = %s AND embedding IS NOT NULL
+                   AND (%s::uuid[] IS NULL OR id = ANY(%s::uuid[]))""",
+                (user_id, None if memory_ids is None else list(memory_ids),
+                 None if memory_ids is None else list(memory_ids)),
+            ).fetchone()
+        return int(row["n"])
+
+class PostgresSearchIndex:
+    """PostgreSQL as the memory search index: pgvector for the dense ranking, BM25 over the
+    full-text index for the lexical one. The rows are the index, so upserting is a no-op. The
+    embedded default (Qdrant local mode scans in Python and does not scale, see the README) and
+    the fallback whenever Qdrant is unavailable."""
+
+    def __init__(self, memories: MemoryRepository):
+        self.memories = memories
+
+    def ensure_collection(self, model_id: str, dim: int) -> None:
+        return None
+
+    def upsert(self, model_id: str, user_id: str, points) -> None:
+        return None
+
+    def search(self, model_id: str, user_id: str, vector, limit: int, min_score: float = 0.0):
+        rows = self.memories.nearest_memories(user_id, model_id, vector, limit)
+        return [VectorHit(m.id, sim, {"user_id": user_id, "content": m.content}, vec)
+                for m, vec, sim in rows if sim >= min_score]
+
+    # The rows are the index: deleting them (the repositories do) deletes the points.
+    def delete_points(self, user_id: str, point_ids) -> None:
+        return None
+
+    def delete_user(self, user_id: str) -> None:
+        return None
+
+    def count_user_points(self, user_id: str, point_ids=None) -> int:
+        return self.memories.count_embedded(user_id, point_ids)
+
+    def rankings(self, model_id: str, user_id: str, vector, terms, limit: int):
+        dense = self.memories.dense_ranking(user_id, model_id, vector, limit) if vector is not None else []
+        return Rankings(dense=dense, lexical=self.memories.lexical_ranking(user_id, terms, limit))
