@@ -156,3 +156,19 @@ def test_reindex_rebuilds_the_indexed_text_from_the_content(service):
     assert row["search_text"] == "[3 March 2024] Sam: I visited Kraków with my grandmother yesterday (2 March 2024)."
     assert service.search("u1", "grandmother", k=1, now=NOW)[0].id == record.id
     assert service.reindex("u1", NOW) == 0  # idempotent
+
+
+def test_with_replies_remembered_the_companion_can_recall_what_it_said(runtime):
+    from companion.local.runtime import LocalRuntime  # noqa: F401 - the runtime fixture wires it
+
+    runtime.container.turns.remember_replies = True
+    runtime.send("companion", {"message": "Can you recommend a good book?"}, user_id="u1")
+    memory = runtime.container.memory
+    stored = memory.memories.recall_candidates("u1", [])  # nothing asked, nothing returned
+    assert stored == []
+    found = memory.search("u1", "what did you answer about the book?", k=5, now=datetime.now(timezone.utc))
+    authors = {m.author for m in found}
+    assert authors == {"user", "companion"}
+    assert found[0].author == "user"  # on equal footing the user's own words come first
+    reply = runtime.send("memories", {"query": "book"}, user_id="u1").replies[0]
+    assert "I said: (offline companion" in reply

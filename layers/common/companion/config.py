@@ -30,6 +30,7 @@ class Settings:
     # "postgres" (pgvector + BM25 full-text), or "auto": Qdrant when one is configured, else
     # PostgreSQL (the embedded default: Qdrant local mode scans in Python, see the README).
     memory_index: str = "auto"
+    remember_replies: int = 0  # 1: the companion's replies become memories too (author "companion")
     redis_url: str = ""
     chutes_api_key: str = ""
     chutes_base_url: str = "https://llm.chutes.ai/v1"

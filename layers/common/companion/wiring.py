@@ -294,7 +294,7 @@ class Container:
             discord=GuardedDiscord(self.discord, self.breakers["discord"]), clock=self.clock,
             control=self.memory_control,
             personality=self.personality,
-            security=self.security,
+            security=self.security, remember_replies=bool(self.settings.remember_replies),
         )
 
     @cached_property

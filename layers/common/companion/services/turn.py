@@ -147,6 +147,7 @@ class TurnService:
         budget: TurnBudget = TurnBudget(),
         monotonic: Callable[[], float] = time.monotonic,
         security: SecurityService | None = None,
+        remember_replies: bool = False,
     ):
         self.uow = uow
         self.profiles = profiles
@@ -162,6 +163,9 @@ class TurnService:
         self.budget = budget
         self.monotonic = monotonic
         self.security = security
+        # The companion's own replies as memories (author "companion"), so "what did you
+        # recommend?" can be answered. Off by default until /forget and /export treat them.
+        self.remember_replies = remember_replies
 
     def process(self, turn: Turn, *, lambda_left: float | None = None) -> TurnOutcome:
         """``lambda_left``: seconds the invocation has left (None outside Lambda)."""
