@@ -315,6 +315,10 @@ class MemoryService:
 
     def _rankings(self, user_id: str, vector, terms: list[str], limit: int) -> Rankings:
         model = self.embedder.model_id
+        if vector is None and self.fallback is not None:
+            # No query vector means the embedder is down, so recent memories may be unembedded
+            # and not in the index yet: PostgreSQL has every row.
+            return self.fallback.rankings(model, user_id, None, terms, limit)
         try:
             self.store.ensure_collection(model, self.embedder.dim)
             return self.store.rankings(model, user_id, vector, terms, limit)
