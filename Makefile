@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit bench bench-personality register-commands lint-template sam-build clean api api-key api-docs
+.PHONY: run test unit bench reindex bench-personality register-commands lint-template sam-build clean api api-key api-docs
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt layers/common/pyproject.toml functions/api/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ api-docs: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_turns.py
+
+# Rebuilds memories' indexed text and vectors after the recipe or the embedding model changed.
+reindex: $(STAMP)
+	$(PY) -m companion.local.reindex
 
 # The schedules' set-based statements (need growth, baseline drift) over 100k users, with plans.
 bench-personality: $(STAMP)

@@ -151,7 +151,11 @@ def test_reindex_rebuilds_the_indexed_text_from_the_content(service):
     with service.memories.db.scoped("u1") as conn:  # an old recipe: nothing indexed by words
         conn.execute("UPDATE memories SET search_text = NULL, search_terms = NULL, recipe_version = NULL")
     assert service.memories.lexical_ranking("u1", ["grandmoth"], 5) == []
+    from companion.domain.memory_text import RECIPE_VERSION
+
+    assert service.memories.users_to_reindex(RECIPE_VERSION) == ["u1"]
     assert service.reindex("u1", NOW) == 1
+    assert service.memories.users_to_reindex(RECIPE_VERSION) == []
     row = service.memories.recall_candidates("u1", [record.id])[0]
     assert row["search_text"] == "[3 March 2024] Sam: I visited Kraków with my grandmother yesterday (2 March 2024)."
     assert service.search("u1", "grandmother", k=1, now=NOW)[0].id == record.id

@@ -188,6 +188,16 @@ class MemoryRepository:
             row["embedding"] = as_array(row["embedding"]) if row["embedding"] is not None else None
         return rows
 
+    def users_to_reindex(self, recipe_version: int) -> list[str]:
+        """Users with a memory indexed by an older recipe (a job across users: unscoped)."""
+        with self.db.unscoped() as conn:
+            rows = conn.execute(
+                """SELECT DISTINCT user_id FROM memories
+                   WHERE recipe_version IS NULL OR recipe_version < %s ORDER BY user_id""",
+                (recipe_version,),
+            ).fetchall()
+        return [row["user_id"] for row in rows]
+
     def memories_to_reindex(self, user_id: str, recipe_version: int, limit: int) -> list[dict]:
         """Memories whose indexed text predates ``recipe_version`` (or was never written)."""
         with self.db.scoped(user_id) as conn:
