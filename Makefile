@@ -15,7 +15,7 @@ $(STAMP): requirements-dev.txt layers/common/requirements.txt layers/common/pypr
 	touch $@
 
 run: $(STAMP)
-	$(PY) -m companion.local.cli
+	$(PY) -m companion.local.cli $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest

