@@ -53,10 +53,11 @@ bench-personality: $(STAMP)
 register-commands: $(STAMP)
 	$(PY) -m companion.local.register_commands
 
-# AWS tooling lives in its own venv: aws-sam-cli pins boto3 and pydantic versions of its own.
+# Template checks (`make lint-template`, which .ci/run runs): cfn-lint (it also runs SAM's
+# transform) and checkov, from requirements-tools.txt. Offline once installed; no Docker, no AWS
+# credentials.
 TOOLS_VENV ?= .venv-tools
 TOOLS_STAMP := $(TOOLS_VENV)/.installed
-SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
 
 $(TOOLS_STAMP): requirements-tools.txt
 	$(PYTHON) -m venv $(TOOLS_VENV)
@@ -64,14 +65,31 @@ $(TOOLS_STAMP): requirements-tools.txt
 	$(TOOLS_VENV)/bin/python -m pip install --quiet -r requirements-tools.txt
 	touch $@
 
-# Validates template.yaml (SAM's own lint and cfn-lint). No Docker, no AWS credentials.
 lint-template: $(TOOLS_STAMP)
-	$(SAM_ENV) $(TOOLS_VENV)/bin/sam validate --lint --template template.yaml
 	$(TOOLS_VENV)/bin/cfn-lint template.yaml
+	BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false $(TOOLS_VENV)/bin/checkov --quiet --compact \
+		--skip-download --framework cloudformation --file template.yaml
 
-# Builds the deployment artifacts into .aws-sam/ (needs python3.12 on PATH; no Docker).
-sam-build: $(TOOLS_STAMP)
-	$(SAM_ENV) $(TOOLS_VENV)/bin/sam build --template template.yaml
+# The SAM CLI has a venv of its own: it pins boto3 and pydantic versions that checkov's conflict with.
+SAM_VENV ?= .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed
+SAM_ENV := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
+# `sam build` and the makefile builds need a Python 3.12 (Lambda's): python3.12 on PATH, or the
+# newest 3.12 pyenv has installed (selected or not).
+PY312_BIN := $(shell python3.12 -c 'import sys; print(sys.prefix + "/bin")' 2>/dev/null || \
+	ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.12*/bin 2>/dev/null | sort -V | tail -1)
+
+$(SAM_STAMP): requirements-sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements-sam.txt
+	touch $@
+
+# Builds .aws-sam/ (no Docker), then prints each function's unzipped size (code + layers).
+sam-build: $(SAM_STAMP) $(STAMP)
+	@test -n "$(PY312_BIN)" || { echo "sam build needs Python 3.12: install it (e.g. pyenv install 3.12) and retry"; exit 1; }
+	PATH="$(PY312_BIN):$$PATH" PY312="$(PY312_BIN)/python3.12" $(SAM_ENV) $(SAM_VENV)/bin/sam build --template template.yaml
+	$(PY) tools/package_sizes.py .aws-sam/build
 
 clean:
-	rm -rf $(VENV) $(TOOLS_VENV) .local .pytest_cache .aws-sam
+	rm -rf $(VENV) $(TOOLS_VENV) $(SAM_VENV) .local .pytest_cache .aws-sam

@@ -55,10 +55,10 @@ def test_interactions_function_answers_within_discords_three_seconds(template):
     assert event == {"Type": "HttpApi", "Properties": {"Path": "/interactions", "Method": "POST"}}
 
 
-def test_every_function_is_a_thin_app_handler_on_python_312_arm64_with_the_layer(template):
+def test_every_function_is_a_thin_app_handler_on_python_312_arm64(template):
     globals_ = template["Globals"]["Function"]
     assert globals_["Runtime"] == "python3.12" and globals_["Architectures"] == ["arm64"]
-    assert globals_["Layers"] == [{"Ref": "CommonLayer"}]
+    # Which function gets which layer: tests/infrastructure/test_packages.py
     functions = resources_of(template, "AWS::Serverless::Function")
     assert set(functions) == {"InteractionsFunction", "TurnWorkerFunction", "MigrateFunction", "ApiFunction"}
     for function in functions.values():
@@ -72,7 +72,7 @@ def test_every_function_is_a_thin_app_handler_on_python_312_arm64_with_the_layer
 def test_layer_ships_the_companion_package_and_its_pins(template):
     layer = template["Resources"]["CommonLayer"]
     assert layer["Properties"]["ContentUri"] == "layers/common"
-    assert layer["Metadata"]["BuildMethod"] == "python3.12"
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}  # layers/common/Makefile
     assert (REPO_ROOT / "layers/common/companion/__init__.py").exists()
     pins = (REPO_ROOT / "layers/common/requirements.txt").read_text()
     for package in ("aws-lambda-powertools", "psycopg", "qdrant-client", "openai", "groq", "google-genai", "PyNaCl"):
