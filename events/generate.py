@@ -156,6 +156,7 @@ def main() -> None:
         "interactions/companion.json": http_api_event(puppy),
         "turn_worker/batch.json": {"Records": [sqs_record(turn(puppy), 1), sqs_record(turn(sparky), 2)]},
         "migrate/direct.json": {"action": "migrate"},
+        "migrate/reindex.json": {"action": "reindex-vectors"},
         "api/health.json": api_event("GET", "/health"),
         "api/chat_message.json": api_event(
             "POST", "/chat/message", key=SAMPLE_API_CLIENT_KEY, headers={"idempotency-key": "sample-retry-key-1"},

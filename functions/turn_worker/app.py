@@ -13,20 +13,27 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 
 from companion.domain.models import Turn
+from companion.observability import annotate, configure_logger, trace_handler, user_ref
 from companion.wiring import get_container
 
 logger = Logger(service="companion")
+configure_logger(logger)
 metrics = Metrics(namespace="Companion", service="companion")
 
 
 def record_handler(record, lambda_context=None) -> None:
+    logger.set_correlation_id(None)
     try:
         turn = Turn.from_dict(json.loads(record.body))
     except ValueError:
         metrics.add_metric(name="TurnFailures", unit=MetricUnit.Count, value=1)
         logger.error("malformed turn record", message_id=record.message_id)
         raise
-    logger.append_keys(user_id=turn.user_id, interaction_id=turn.interaction_id, command=turn.command)
+    # Every line of this turn (the companion package's too) carries the interaction id; the user
+    # only as a keyed hash; message text never.
+    logger.set_correlation_id(turn.interaction_id)
+    logger.append_keys(interaction_id=turn.interaction_id, user=user_ref(turn.user_id), command=turn.command)
+    annotate(interaction_id=turn.interaction_id, command=turn.command)
     try:
         outcome = get_container().turns.process(turn, lambda_left=_seconds_left(lambda_context))
     except Exception:
@@ -56,3 +63,6 @@ def handler(event, context):
 def _seconds_left(context) -> float | None:
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return remaining() / 1000 if remaining else None
+
+
+handler = trace_handler(handler)

@@ -42,7 +42,7 @@ def postmaster_pid(data_dir) -> int:
 
 def test_two_runs_started_at_once_on_a_fresh_folder_one_serves_the_other_explains(tmp_path):
     runs = [start_cli(tmp_path) for _ in range(2)]
-    outputs = [run.communicate("I got a new puppy today!\n", timeout=180) for run in runs]
+    outputs = [run.communicate("I got a new puppy today!\n", timeout=600) for run in runs]
     served = [out for run, out in zip(runs, outputs) if run.returncode == 0]
     refused = [out for run, out in zip(runs, outputs) if run.returncode != 0]
     for stdout, stderr in outputs:
@@ -60,7 +60,7 @@ def test_a_server_left_by_a_killed_run_is_adopted_and_sigterm_stops_it(tmp_path)
     killed = start_cli(tmp_path)
     say(killed, "My favourite colour is teal")
     killed.send_signal(signal.SIGKILL)
-    killed.wait(timeout=30)
+    killed.wait(timeout=120)
     orphan = postmaster_pid(tmp_path)
     assert psutil.pid_exists(orphan)  # what a SIGKILL leaves behind
 
@@ -68,7 +68,7 @@ def test_a_server_left_by_a_killed_run_is_adopted_and_sigterm_stops_it(tmp_path)
     say(adopter, "/memories favourite colour")
     assert "teal" in adopter.stdout.readline()  # the state the killed run saved is there
     adopter.send_signal(signal.SIGTERM)  # stopped like a service manager stops it
-    _, stderr = adopter.communicate(timeout=60)
+    _, stderr = adopter.communicate(timeout=600)
     assert "Traceback" not in stderr, stderr
     assert f"adopted the PostgreSQL server a previous run left running, pid {orphan}" in stderr
     assert not (tmp_path / "postgres" / "postmaster.pid").exists()

@@ -112,6 +112,18 @@ class Container:
         return UserDataRepository(self.database)
 
     @cached_property
+    def maintenance_repo(self):
+        from .adapters.postgres.maintenance import MaintenanceRepository
+
+        return MaintenanceRepository(self.database)
+
+    @cached_property
+    def vector_index_rebuild(self):
+        from .services.vector_index import VectorIndexRebuild
+
+        return VectorIndexRebuild(self.maintenance_repo, self.memory, self.vector_store, self.clock)
+
+    @cached_property
     def vector_store(self):
         from qdrant_client import QdrantClient
 

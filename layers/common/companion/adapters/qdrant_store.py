@@ -153,3 +153,8 @@ class QdrantVectorStore:
             self.client.count(name, count_filter=self._user_filter(user_id, point_ids), exact=True).count
             for name in self._memory_collections()
         )
+
+    def drop_readiness_cache(self) -> None:
+        """Forget which collections were seen, so the next ensure_collection asks the server
+        again (after the index was wiped or restored from a snapshot)."""
+        self._ready.clear()

@@ -33,6 +33,7 @@ from ..domain.needs import needs_met_by_message
 from ..domain.pad import PAD, update_pad_state
 from ..domain.prompts import personality_prompt
 from ..domain.security import RESTRICT, SUSPEND, SUSPENSION_NOTICE, shorten
+from ..observability import traced
 from ..ports import (
     DiscordClient, InteractionExpired, InteractionStore, NeedsStore, ProfileStore, ProviderError,
     ReplyModel, UnitOfWork,
@@ -283,6 +284,7 @@ class TurnService:
         c.pad_before = personality.pad
         c.pad_after = update_pad_state(personality.pad, c.appraisal.delta)
 
+    @traced("recall")
     def _recall(self, c: Conversation) -> None:
         c.session_id, c.session_length = self.interactions.current_session(c.user_id, c.now, SESSION_IDLE_MINUTES)
         c.history = self.interactions.recent_exchanges(c.user_id, HISTORY_TURNS)
@@ -312,6 +314,7 @@ class TurnService:
         """A recalled memory as the reply model sees it: its own past words are marked as such."""
         return f"{COMPANION_SAID}{memory.content}" if memory.author == COMPANION else memory.content
 
+    @traced("reply_model")
     def _reply(self, c: Conversation) -> None:
         """The model gets the turn's time less ``finish_reserve`` (persist, deliver, index)."""
         reply_deadline = c.deadline.earlier(self.budget.finish_reserve) if c.deadline else None
@@ -324,6 +327,7 @@ class TurnService:
             log.error("reply model unavailable", extra={"user_id": c.user_id, "error": str(exc)})
             c.reply, c.error = Reply(text=OUTAGE_REPLY, model="none", fallback_used=True), str(exc)
 
+    @traced("persist")
     def _persist(self, c: Conversation) -> bool:
         """Interaction, PAD, needs and the new memory in one transaction; False when this
         interaction was already recorded by a concurrent delivery."""
@@ -406,6 +410,7 @@ class TurnService:
             self.memory.index_pending(c.user_id, c.now)
         self.memory.flush_access()
 
+    @traced("discord")
     def _send(self, turn: Turn, text: str, embeds: list[dict] | None = None) -> None:
         if embeds:
             self.discord.edit_original(turn.application_id, turn.token, text, embeds=embeds)
@@ -485,6 +490,7 @@ class TurnService:
     def _why(self, turn: Turn) -> TurnOutcome:
         return self._deliver(turn, self.control.why(turn.user_id))
 
+    @traced("discord")
     def _deliver(self, turn: Turn, reply: ControlReply) -> TurnOutcome:
         if reply.file is not None:
             self.discord.edit_original_with_file(turn.application_id, turn.token, reply.text, *reply.file)
