@@ -1,6 +1,7 @@
 """Cold starts of every Lambda handler with the production wiring, the network faked.
 
     .venv/bin/python benchmarks/bench_cold_start.py [--runs 3]
+    BENCH_PROFILE=turn_worker ... writes where the first invocation's time goes to bench-profile.txt
 
 Each run is a fresh interpreter that imports functions/<name>/app.py and answers its first event,
 configured as in AWS: the app secret read from Secrets Manager, the turn queue on SQS (both
@@ -129,6 +130,12 @@ def child(function: str, events_file: str) -> None:
     from companion.local.lambda_context import LocalLambdaContext
 
     timings = []
+    profile = None
+    if os.environ.get("BENCH_PROFILE") == function:  # where the first invocation's time goes
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
     for event in json.loads(Path(events_file).read_text())[function]:
         t = time.perf_counter()
         answer = handler(event, LocalLambdaContext())
@@ -137,6 +144,13 @@ def child(function: str, events_file: str) -> None:
             assert answer["statusCode"] == 200, answer
         if function == "turn_worker":
             assert answer == {"batchItemFailures": []}, answer
+        if profile is not None:
+            profile.disable()
+            import pstats
+
+            with open(os.environ.get("BENCH_PROFILE_OUT", "bench-profile.txt"), "w") as out:
+                pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(40)
+            profile = None
     print(json.dumps({"import_ms": (imported - started) * 1000, "first_ms": timings[0], "second_ms": timings[1]}))
 
 
@@ -174,6 +188,8 @@ def main() -> None:
         "CHUTES_BASE_URL": f"{fake}/v1", "GROQ_BASE_URL": fake, "GOOGLE_GEMINI_BASE_URL": fake,
         "DISCORD_API_BASE": f"{fake}/api/v10", "DISCORD_APPLICATION_ID": "1300000000000000000",
         "EMBEDDINGS": "gemini", "QDRANT_PATH": ":memory:", "MIGRATIONS_DIR": str(REPO / "migrations"),
+        "BENCH_PROFILE": os.environ.get("BENCH_PROFILE", ""),
+        "BENCH_PROFILE_OUT": os.environ.get("BENCH_PROFILE_OUT", str(Path.cwd() / "bench-profile.txt")),
     }
 
     results: dict[str, dict] = {}
