@@ -47,6 +47,8 @@ def record_handler(record, lambda_context=None) -> None:
         metrics.add_metric(name="LLMFallbacks", unit=MetricUnit.Count, value=1)
     if outcome.status == "too_old":
         metrics.add_metric(name="TurnsTooOld", unit=MetricUnit.Count, value=1)
+    if outcome.status == "flagged":  # the injection screen answered an attack
+        metrics.add_metric(name="SecurityIncidents", unit=MetricUnit.Count, value=1)
     logger.info("turn done", status=outcome.status)
 
 
