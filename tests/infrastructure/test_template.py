@@ -147,7 +147,8 @@ def test_dashboard_charts_every_custom_metric_and_the_queues(template):
     body = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
     dashboard = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))  # valid JSON once substituted
     text = json.dumps(dashboard)
-    assert emitted_metrics() == {"TurnsProcessed", "TurnFailures", "ReplyLatencyMs", "LLMFallbacks", "TurnsTooOld"}
+    assert emitted_metrics() == {"TurnsProcessed", "TurnFailures", "ReplyLatencyMs", "LLMFallbacks", "TurnsTooOld",
+                                 "SecurityIncidents"}
     for metric in emitted_metrics() | {"ApproximateAgeOfOldestMessage", "ServerlessDatabaseCapacity"}:
         assert f'"{metric}"' in text, metric
     assert "${TurnDeadLetterQueue.QueueName}" in body
