@@ -337,3 +337,43 @@ class FleetStore(Protocol):
     def turn_metrics(self, since: datetime) -> TurnMetrics: ...
 
     def users_with_pending_memories(self, limit: int) -> list[str]: ...
+
+
+# --- contradictions between memories (issue 8) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredConflict:
+    id: int
+    new_id: str
+    old_id: str
+    new_content: str
+    old_content: str
+    user_notified: bool
+
+
+class ConflictJudge(Protocol):
+    def judge(self, old: str, new: str) -> Any:
+        """A ``domain.conflicts.Verdict`` on whether ``new`` contradicts ``old``."""
+
+    def answer(self, old: str, new: str, message: str) -> str:
+        """Which statement the user's ``message`` keeps: new, old, both or unclear."""
+
+
+class ConflictStore(Protocol):
+    def similar_current_memories(self, user_id: str, embedding_model: str, vector: np.ndarray, exclude_id: str,
+                                 min_similarity: float, limit: int) -> list[Memory]: ...
+
+    def record(self, user_id: str, new: Memory, old: Memory, verdict: Any, context: dict[str, Any],
+               now: datetime) -> int | None: ...
+
+    def unasked(self, user_id: str) -> StoredConflict | None: ...
+
+    def awaiting_answer(self, user_id: str) -> StoredConflict | None: ...
+
+    def mark_asked(self, user_id: str, conflict_id: int, interaction_key: str, now: datetime) -> None: ...
+
+    def resolve_by_user(self, user_id: str, conflict: StoredConflict, keep: str, answer: str,
+                        now: datetime) -> list[str]: ...
+
+    def history_for(self, user_id: str, memory_ids: list[str]) -> dict[str, list[Memory]]: ...

@@ -295,6 +295,34 @@ class Container:
         )
 
     @cached_property
+    def fast_model(self):
+        """The fast model (Groq) when configured, else None (callers have offline fallbacks)."""
+        if not self.settings.groq_api_key:
+            return None
+        from .adapters.groq_fast import GroqFastModel
+
+        return GroqFastModel(api_key=self.settings.groq_api_key, model=self.settings.scoring_llm_model)
+
+    @cached_property
+    def conflict_repo(self):
+        from .adapters.postgres.conflicts import ConflictRepository
+
+        return ConflictRepository(self.database)
+
+    @cached_property
+    def conflict_judge(self):
+        from .adapters.conflict_judge import HeuristicConflictJudge, LLMConflictJudge
+
+        return HeuristicConflictJudge() if self.fast_model is None else LLMConflictJudge(self.fast_model)
+
+    @cached_property
+    def conflicts(self):
+        from .services.conflicts import ConflictService
+
+        return ConflictService(conflicts=self.conflict_repo, judge=self.conflict_judge, embedder=self.embedder,
+                               vector_store=self.vector_store)
+
+    @cached_property
     def turns(self):
         from .adapters.breakers import GuardedDiscord, GuardedReplyModel
         from .services.turn import TurnService
@@ -305,7 +333,7 @@ class Container:
             reply_model=GuardedReplyModel(self.reply_model, self.breakers["reply model"]),
             discord=GuardedDiscord(self.discord, self.breakers["discord"]), clock=self.clock,
             control=self.memory_control,
-            personality=self.personality,
+            personality=self.personality, conflicts=self.conflicts,
             security=self.security, remember_replies=bool(self.settings.remember_replies),
         )
 

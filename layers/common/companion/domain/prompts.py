@@ -135,3 +135,27 @@ def personality_prompt(
         lines = "\n".join(f"- {m}" for m in memories)
         prompt += MEMORY_CONTEXT_TEMPLATE.format(memories=lines)
     return prompt
+
+
+# --- memory conflicts (issue 8): the seed's conflict types, answered as JSON by the fast model ---
+
+MEMORY_CONFLICT_PROMPT = """You check whether two things a person told their companion contradict each other.
+
+Conflict types:
+- factual_contradiction: both cannot be true of the person at the same time (where they live, their job, a fact that changed)
+- timeline_inconsistency: dates, ages, durations or the order of events disagree
+- preference_conflict: a like or dislike, favourite or habit reversed
+
+Earlier statement: "{old}"
+Newer statement: "{new}"
+
+Two statements about different things (two pets, two friends) do not conflict. A newer statement that adds detail does not conflict.
+Answer with JSON only: {{"has_conflict": true|false, "conflict_type": "factual_contradiction"|"timeline_inconsistency"|"preference_conflict"|null, "description": "one short sentence", "confidence": 0.0-1.0}}"""
+
+CLARIFICATION_ANSWER_PROMPT = """A companion asked a person which of two statements is true now.
+
+Earlier statement: "{old}"
+Newer statement: "{new}"
+The person's answer: "{answer}"
+
+Which does the answer keep? Reply with one word: new, old, both or unclear."""

@@ -39,6 +39,7 @@ from ..ports import (
     ReplyModel, UnitOfWork,
 )
 from .memory import MemoryService
+from .conflicts import ConflictService, with_history_lines
 from .memory_control import ControlReply, MemoryControlService
 from .personality import PersonalityService
 from .security import SecurityService
@@ -120,6 +121,8 @@ class Conversation:
     restricted: bool = False  # escalation level 2: short replies, no new memories
     screened: str | None = None  # set when the screen answered the turn itself
     reply_memory: MemoryRecord | None = None  # the companion's own words, remembered too
+    superseded: dict[str, list[Memory]] = field(default_factory=dict)  # recalled id -> what it replaced
+    asked: Any = None  # the memory conflict this reply asks the user about
 
     @property
     def message(self) -> str:
@@ -149,6 +152,7 @@ class TurnService:
         monotonic: Callable[[], float] = time.monotonic,
         security: SecurityService | None = None,
         remember_replies: bool = False,
+        conflicts: ConflictService | None = None,
     ):
         self.uow = uow
         self.profiles = profiles
@@ -160,6 +164,7 @@ class TurnService:
         self.discord = discord
         self.clock = clock
         self.control = control
+        self.conflicts = conflicts
         self.personality = personality
         self.budget = budget
         self.monotonic = monotonic
@@ -205,10 +210,13 @@ class TurnService:
         if self.budget.too_old(deadlines.token_seconds_left(turn.interaction_id, c.now)):
             return self._remember_unanswered(c)
         self._appraise(c)
+        self._hear_clarification(c)
         self._recall(c)
+        self._recall_history(c)
         self._compose(c)
         self._reply(c)
         self._restrict(c)
+        self._ask_about_conflict(c)
         if not self._persist(c):  # already recorded (a concurrent delivery, or a lost commit ack)
             self._redeliver(turn)
             return TurnOutcome(turn.command, "duplicate")
@@ -216,6 +224,7 @@ class TurnService:
         self._send(turn, c.reply.text)  # before indexing: the user's wait ends as soon as it can
         self._index(c)
         self._after_delivery(c)
+        self._check_conflicts(c)
         return TurnOutcome(turn.command, "replied", self._elapsed_ms(c), c.reply.fallback_used,
                            memories_retrieved=len(c.recalled))
 
@@ -303,11 +312,51 @@ class TurnService:
         else:
             c.recalled = self.memory.search_text(c.user_id, c.message, k=MEMORIES_PER_TURN, now=c.now)
 
+    # --- keeping memory true (services/conflicts.py): hear an answer, show history, ask, check -----
+
+    def _hear_clarification(self, c: Conversation) -> None:
+        """If the last reply asked which of two statements is true, this message answers it."""
+        if self.conflicts is None:
+            return
+        note = self.conflicts.hear(c.user_id, c.message, c.now)
+        if note:
+            c.notes.append(f"Your message answered my question about a contradiction: {note}.")
+
+    def _recall_history(self, c: Conversation) -> None:
+        """What the recalled memories replaced, given to the model as the past, not as now."""
+        if self.conflicts is not None and c.recalled:
+            c.superseded = self.conflicts.history_for(c.user_id, c.recalled)
+            for old in c.superseded.values():
+                c.notes.append("Older statements replaced by what I recalled were in my prompt as history: "
+                               + "; ".join(f'"{m.content}"' for m in old))
+
+    def _ask_about_conflict(self, c: Conversation) -> None:
+        if self.conflicts is None:
+            return
+        pending = self.conflicts.question(c.user_id)
+        if pending is not None:
+            c.asked, question = pending
+            c.reply = replace(c.reply, text=f"{c.reply.text}\n\n{question}")
+            c.notes.append("I asked you whether two of your statements still both hold (a possible contradiction).")
+
+    def _check_conflicts(self, c: Conversation) -> None:
+        """After the memory is saved: record contradictions with it. Never fails the turn, which
+        is already saved and about to be answered."""
+        if self.conflicts is None:
+            return
+        try:
+            if c.asked is not None:
+                self.conflicts.mark_asked(c.user_id, c.asked, c.turn.interaction_id, c.now)
+            if c.memory is not None:  # a restricted turn stores no memory
+                self.conflicts.check(c.user_id, c.memory, c.turn.interaction_id, c.now)
+        except Exception:  # noqa: BLE001 - a missed contradiction is not worth a failed turn
+            log.exception("conflict check failed", extra={"user_id": c.user_id})
+
     def _compose(self, c: Conversation) -> None:
         c.needs = self.personality.current_needs(c.user_id, c.now)
         c.quirks = self.personality.active_quirks(c.user_id)
         c.context = self._reply_context(c.message, c.traits, c.pad_after, c.appraisal, c.needs, c.quirks,
-                                        c.history, [self._recalled_line(m) for m in c.recalled])
+                                        c.history, with_history_lines(c.recalled, c.superseded, line=self._recalled_line))
 
     @staticmethod
     def _recalled_line(memory: Memory) -> str:
@@ -460,10 +509,14 @@ class TurnService:
                 text = f'I don\'t remember anything about "{query}".'
             else:
                 lines = [f'What I remember about "{query}":']
+                history = self.conflicts.history_for(turn.user_id, found) if self.conflicts else {}
                 for m in found:
                     when = m.created_at.strftime("%d %b %Y")
                     said = "I said: " if m.author == COMPANION else ""
                     lines.append(f"• `{m.short_id}` {said}{m.content} ({when}, importance {m.importance:.2f})")
+                    for old in history.get(m.id, []):
+                        lines.append(f"  ↳ before that: `{old.short_id}` {old.content} "
+                                     f"({old.created_at:%d %b %Y} – {old.valid_to:%d %b %Y}, no longer true)")
                 text = "\n".join(lines)
         self._send(turn, text)
         self.memory.flush_access()

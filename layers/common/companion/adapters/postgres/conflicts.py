@@ -1,0 +1,144 @@
+"""Memory conflicts (003_memory_conflicts.sql) and the validity of the memories they involve."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from psycopg.types.json import Jsonb
+
+from ...domain.conflicts import Verdict
+from ...domain.models import Memory
+from ...ports import StoredConflict
+from .database import Database
+
+_MEMORY = """m.id::text, m.user_id, m.content, m.memory_type, m.importance, m.created_at, m.access_count,
+             m.valid_to, m.consolidated_into::text"""
+
+
+class ConflictRepository:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def similar_current_memories(
+        self, user_id: str, embedding_model: str, vector: np.ndarray, exclude_id: str, min_similarity: float,
+        limit: int,
+    ) -> list[Memory]:
+        """The user's current memories most similar to ``vector`` (exact cosine in pgvector)."""
+        with self.db.scoped(user_id) as conn:
+            rows = conn.execute(
+                f"""SELECT * FROM (
+                       SELECT {_MEMORY}, 1 - (m.embedding <=> %s) AS similarity FROM memories m
+                       WHERE m.user_id = %s AND m.embedding_model = %s AND m.valid_to IS NULL
+                         AND m.id <> %s::uuid
+                       ORDER BY m.embedding <=> %s LIMIT %s) near
+                    WHERE similarity >= %s""",
+                (vector, user_id, embedding_model, exclude_id, vector, limit, min_similarity),
+            ).fetchall()
+        return [Memory(**row) for row in rows]
+
+    def record(self, user_id: str, new: Memory, old: Memory, verdict: Verdict, context: dict[str, Any],
+               now: datetime) -> int | None:
+        """One row per (new, old) pair; a temporal-precedence verdict closes the older memory in
+        the same transaction. None when the pair was already recorded."""
+        resolve = verdict.resolve_automatically
+        with self.db.scoped(user_id) as tx:
+            row = tx.execute(
+                """INSERT INTO memory_conflicts (user_id, conflict_type, description, confidence,
+                       primary_memory_id, conflicting_memory_id, status, resolution_method,
+                       resolution_notes, detected_at, resolved_at, conversation_context)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (user_id, primary_memory_id, conflicting_memory_id) DO NOTHING
+                   RETURNING id""",
+                (user_id, verdict.conflict_type, verdict.description or verdict.conflict_type,
+                 verdict.confidence, new.id, old.id,
+                 "resolved" if resolve else "investigating",
+                 "temporal_precedence" if resolve else None,
+                 "the newer statement replaces the older; the older is kept as history" if resolve else None,
+                 now, now if resolve else None, Jsonb({**context, "method": verdict.method})),
+            ).fetchone()
+            if row and resolve:
+                older = old if old.created_at <= new.created_at else new
+                newer = new if older is old else old
+                self._close(tx, user_id, older.id, newer.created_at)
+        return row["id"] if row else None
+
+    @staticmethod
+    def _close(tx, user_id: str, memory_id: str, valid_to: datetime) -> None:
+        tx.execute("UPDATE memories SET valid_to = %s WHERE user_id = %s AND id = %s AND valid_to IS NULL",
+                   (valid_to, user_id, memory_id))
+
+    def _conflict(self, conn, user_id: str, where: str) -> StoredConflict | None:
+        row = conn.execute(
+            f"""SELECT c.id, c.primary_memory_id AS new_id, c.conflicting_memory_id AS old_id,
+                       n.content AS new_content, o.content AS old_content, c.user_notified
+                FROM memory_conflicts c
+                JOIN memories n ON n.user_id = c.user_id AND n.id::text = c.primary_memory_id
+                JOIN memories o ON o.user_id = c.user_id AND o.id::text = c.conflicting_memory_id
+                WHERE c.user_id = %s AND c.status = 'investigating' AND {where}
+                ORDER BY c.detected_at DESC, c.id DESC LIMIT 1""",
+            (user_id,),
+        ).fetchone()
+        return StoredConflict(**row) if row else None
+
+    def unasked(self, user_id: str) -> StoredConflict | None:
+        with self.db.scoped(user_id) as conn:
+            return self._conflict(conn, user_id, "NOT c.user_notified")
+
+    def awaiting_answer(self, user_id: str) -> StoredConflict | None:
+        with self.db.scoped(user_id) as conn:
+            return self._conflict(conn, user_id, "c.user_notified")
+
+    def mark_asked(self, user_id: str, conflict_id: int, interaction_key: str, now: datetime) -> None:
+        with self.db.scoped(user_id) as tx:
+            tx.execute(
+                """UPDATE memory_conflicts SET user_notified = TRUE,
+                       conversation_context = coalesce(conversation_context, '{}'::jsonb) || %s
+                   WHERE user_id = %s AND id = %s""",
+                (Jsonb({"asked_in": interaction_key, "asked_at": now.isoformat()}), user_id, conflict_id),
+            )
+
+    def resolve_by_user(self, user_id: str, conflict: StoredConflict, keep: str, answer: str,
+                        now: datetime) -> list[str]:
+        """Apply the user's answer ("new", "old", "both", "unclear"); returns the ids of memories
+        that stopped being current (to be taken out of the vector index)."""
+        closed: list[str] = []
+        with self.db.scoped(user_id) as tx:
+            if keep in ("new", "old"):
+                loser = conflict.old_id if keep == "new" else conflict.new_id
+                self._close(tx, user_id, loser, now)
+                closed.append(loser)
+            status, notes = {
+                "new": ("resolved", "the user confirmed the newer statement"),
+                "old": ("resolved", "the user confirmed the older statement"),
+                "both": ("resolved", "the user said both are true"),
+                "unclear": ("ignored", "the user's answer did not settle it; both kept"),
+            }[keep]
+            tx.execute(
+                """UPDATE memory_conflicts SET status = %s, resolution_method = 'user_clarification',
+                       resolution_notes = %s, resolved_at = %s,
+                       conversation_context = coalesce(conversation_context, '{}'::jsonb) || %s
+                   WHERE user_id = %s AND id = %s""",
+                (status, notes, now, Jsonb({"answer": answer[:500]}), user_id, conflict.id),
+            )
+        return closed
+
+    def history_for(self, user_id: str, memory_ids: list[str]) -> dict[str, list[Memory]]:
+        """For each current memory, the older memories it replaced (newest first)."""
+        if not memory_ids:
+            return {}
+        with self.db.scoped(user_id) as conn:
+            rows = conn.execute(
+                f"""SELECT c.primary_memory_id AS current_id, {_MEMORY}
+                    FROM memory_conflicts c
+                    JOIN memories m ON m.user_id = c.user_id AND m.id::text = c.conflicting_memory_id
+                    WHERE c.user_id = %s AND c.status = 'resolved' AND m.valid_to IS NOT NULL
+                      AND c.primary_memory_id = ANY(%s)
+                    ORDER BY m.created_at DESC""",
+                (user_id, list(memory_ids)),
+            ).fetchall()
+        out: dict[str, list[Memory]] = {}
+        for row in rows:
+            current = row.pop("current_id")
+            out.setdefault(current, []).append(Memory(**row))
+        return out

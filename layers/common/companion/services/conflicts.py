@@ -1,0 +1,121 @@
+"""Keeping memory true: contradictions detected on store, resolved by time or by asking.
+
+After a turn saves its memory, ``check`` compares it with the user's similar current memories
+(threshold per embedder, ``domain.conflicts.candidate_similarity``) through the judge (fast model,
+heuristic fallback) and records each contradiction in ``memory_conflicts``. A confident one is
+resolved by temporal precedence: the older memory gets ``valid_to`` and leaves the vector index,
+but stays in PostgreSQL, reachable as history of the memory that replaced it. An uncertain one is
+asked about in the next reply (``question``), and the user's answer resolves it (``hear``).
+Nothing is deleted here.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Sequence
+
+from ..domain.conflicts import candidate_similarity, clarifying_question
+from ..domain.models import Memory, MemoryRecord
+from ..ports import ConflictJudge, ConflictStore, Embedder, ProviderError, StoredConflict, VectorStore
+
+log = logging.getLogger(__name__)
+
+MAX_CANDIDATES = 5  # similar memories judged per new memory (each may cost a fast-model call)
+
+
+class ConflictService:
+    def __init__(self, *, conflicts: ConflictStore, judge: ConflictJudge, embedder: Embedder,
+                 vector_store: VectorStore):
+        self.conflicts = conflicts
+        self.judge = judge
+        self.embedder = embedder
+        self.vectors = vector_store
+
+    def check(self, user_id: str, record: MemoryRecord, interaction_key: str, now: datetime) -> list[int]:
+        """Judge a just-saved memory against the similar ones; returns the conflict ids recorded."""
+        if record.vector is None or record.memory_type != "episodic":
+            return []
+        vector = record.vector
+        try:
+            # The turn embeds a message with the one before it; contradictions are about the
+            # statement itself, so compare the bare content.
+            vector = self.embedder.embed([record.content], kind="document")[0]
+        except ProviderError:
+            log.warning("embedder unavailable; checking conflicts with the contextual vector")
+        threshold = candidate_similarity(self.embedder.model_id)
+        new = Memory(record.id, user_id, record.content, record.memory_type, record.importance, record.created_at)
+        recorded, closed = [], []
+        for old in self.conflicts.similar_current_memories(user_id, self.embedder.model_id, vector, record.id,
+                                                           threshold, MAX_CANDIDATES):
+            verdict = self.judge.judge(old.content, new.content)
+            if not verdict.has_conflict:
+                continue
+            context = {"interaction": interaction_key, "similarity": round(float(old.similarity), 4)}
+            conflict_id = self.conflicts.record(user_id, new, old, verdict, context, now)
+            if conflict_id is None:
+                continue
+            recorded.append(conflict_id)
+            log.info("memory conflict", extra={"user_id": user_id, "type": verdict.conflict_type,
+                                               "confidence": verdict.confidence, "method": verdict.method})
+            if verdict.resolve_automatically:
+                closed.append(old.id if old.created_at <= new.created_at else new.id)
+        self._unindex(user_id, closed)
+        return recorded
+
+    # --- asking the user ---------------------------------------------------------------------------
+
+    def question(self, user_id: str) -> tuple[StoredConflict, str] | None:
+        """The next uncertain conflict to ask about, and how to ask."""
+        conflict = self.conflicts.unasked(user_id)
+        if conflict is None:
+            return None
+        return conflict, clarifying_question(conflict.old_content, conflict.new_content)
+
+    def mark_asked(self, user_id: str, conflict: StoredConflict, interaction_key: str, now: datetime) -> None:
+        self.conflicts.mark_asked(user_id, conflict.id, interaction_key, now)
+
+    def hear(self, user_id: str, message: str, now: datetime) -> str | None:
+        """If the companion asked about a conflict, read this message as the answer and resolve
+        it; returns a note of what was decided (for /why), None when nothing was asked."""
+        conflict = self.conflicts.awaiting_answer(user_id)
+        if conflict is None:
+            return None
+        keep = self.judge.answer(conflict.old_content, conflict.new_content, message)
+        closed = self.conflicts.resolve_by_user(user_id, conflict, keep, message, now)
+        self._unindex(user_id, closed)
+        return {
+            "new": f'you confirmed "{conflict.new_content}"; "{conflict.old_content}" is kept as history',
+            "old": f'you confirmed "{conflict.old_content}"; "{conflict.new_content}" is kept as history',
+            "both": f'you said both "{conflict.old_content}" and "{conflict.new_content}" are true',
+            "unclear": "your answer didn't settle my question, so I kept both statements",
+        }[keep]
+
+    # --- history ---------------------------------------------------------------------------------
+
+    def history_for(self, user_id: str, memories: Sequence[Memory]) -> dict[str, list[Memory]]:
+        """For recalled current memories, the older statements they replaced."""
+        return self.conflicts.history_for(user_id, [m.id for m in memories])
+
+    def _unindex(self, user_id: str, memory_ids: list[str]) -> None:
+        """A memory that is no longer current leaves the vector index (PostgreSQL keeps it). If
+        the index is down, recall still drops it (it filters on valid_to)."""
+        if not memory_ids:
+            return
+        try:
+            self.vectors.delete_points(user_id, memory_ids)
+        except Exception:
+            log.warning("vector index unavailable; superseded memories stay indexed (filtered at recall)",
+                        exc_info=True)
+
+
+def with_history_lines(memories: Sequence[Memory], history: dict[str, list[Memory]],
+                       line=lambda m: m.content) -> list[str]:
+    """What the reply model is told: each current memory, then what it replaced, marked past."""
+    lines = []
+    for m in memories:
+        lines.append(line(m))
+        for old in history.get(m.id, []):
+            until = (old.valid_to or m.created_at).strftime("%d %b %Y")
+            lines.append(f'(no longer true since {until}; they used to say: "{old.content}")')
+    return lines
+

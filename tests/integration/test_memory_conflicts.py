@@ -1,0 +1,134 @@
+"""Contradictions through the real path: detected on store, recorded in memory_conflicts, resolved
+by temporal precedence (the old fact kept as history) or by asking the user."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+USER = "conflict-user"
+T0 = datetime(2026, 3, 2, 18, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def at(runtime):
+    """Send a message at a given time (the turn service's clock is frozen per message)."""
+    def send(when, message, user=USER):
+        runtime.container.turns.clock = lambda: when
+        return runtime.send("companion", {"message": message}, user_id=user)
+    return send
+
+
+def conflicts(runtime, user=USER):
+    conn = runtime.container.database.connection()
+    return conn.execute("SELECT * FROM memory_conflicts WHERE user_id = %s ORDER BY id", (user,)).fetchall()
+
+
+def memory(runtime, content, user=USER):
+    conn = runtime.container.database.connection()
+    return conn.execute("SELECT id::text, valid_to, created_at FROM memories WHERE user_id = %s AND content = %s",
+                        (user, content)).fetchone()
+
+
+def test_coffee_love_then_hate_is_resolved_by_temporal_precedence(runtime, at):
+    at(T0, "I love coffee")
+    at(T0 + timedelta(days=7), "I can't stand coffee anymore")
+
+    [conflict] = conflicts(runtime)
+    assert conflict["conflict_type"] == "preference_conflict"
+    assert conflict["status"] == "resolved" and conflict["resolution_method"] == "temporal_precedence"
+    old, new = memory(runtime, "I love coffee"), memory(runtime, "I can't stand coffee anymore")
+    assert (conflict["primary_memory_id"], conflict["conflicting_memory_id"]) == (new["id"], old["id"])
+    # Nothing deleted: the old fact is closed at the moment the new one was said.
+    assert old["valid_to"] == new["created_at"] and new["valid_to"] is None
+    # Out of the vector index as a current fact; the new one is there.
+    store = runtime.container.vector_store
+    assert store.count_user_points(USER, [old["id"]]) == 0 and store.count_user_points(USER, [new["id"]]) == 1
+
+    # Recall: the newer fact first, the older reachable as its history.
+    now = T0 + timedelta(days=8)
+    recalled = runtime.container.memory.search(USER, "coffee", k=5, now=now)
+    assert recalled[0].content == "I can't stand coffee anymore"
+    assert all(m.content != "I love coffee" for m in recalled)
+    history = runtime.container.conflicts.history_for(USER, recalled)
+    assert [m.content for m in history[new["id"]]] == ["I love coffee"]
+
+    listing = runtime.send("memories", {"query": "coffee"}, user_id=USER).replies[0]
+    assert listing.index("I can't stand coffee anymore") < listing.index("I love coffee")
+    assert "no longer true" in listing
+
+
+def test_the_reply_model_is_told_the_old_fact_as_the_past(runtime, at):
+    at(T0, "I live in Lisbon")
+    at(T0 + timedelta(days=30), "I moved to Berlin last month")
+    seen = []
+    model = runtime.container.turns.reply_model
+
+    class Spy:
+        def reply(self, context):
+            seen.append(context)
+            return model.reply(context)
+
+    runtime.container.turns.reply_model = Spy()
+    at(T0 + timedelta(days=31), "Berlin is so cold compared to where I lived before")
+    system = seen[0].messages[0]["content"]
+    assert "I moved to Berlin last month" in system
+    assert 'they used to say: "I live in Lisbon"' in system
+    why = runtime.send("why", {}, user_id=USER).replies[0]
+    assert "I live in Lisbon" in why  # /why records that history was in the prompt
+
+
+def test_a_low_confidence_conflict_makes_the_next_reply_ask_and_the_answer_resolves_it(runtime, at):
+    at(T0, "I have a dog named Max")
+    second = at(T0 + timedelta(days=2), "I have a dog named Rex").replies[0]
+    [conflict] = conflicts(runtime)
+    assert conflict["status"] == "investigating" and conflict["confidence"] < 0.7
+    assert "Which is true now" not in second  # detected after this reply was made
+    # Both stay current until the user says.
+    assert memory(runtime, "I have a dog named Max")["valid_to"] is None
+
+    asking = at(T0 + timedelta(days=2, minutes=5), "What should I cook tonight?").replies[0]
+    assert "Which is true now" in asking and "Max" in asking and "Rex" in asking
+    assert conflicts(runtime)[0]["user_notified"] is True
+
+    at(T0 + timedelta(days=2, minutes=6), "Rex! Max passed away, Rex is my new dog")
+    [conflict] = conflicts(runtime)
+    assert conflict["status"] == "resolved" and conflict["resolution_method"] == "user_clarification"
+    assert memory(runtime, "I have a dog named Max")["valid_to"] is not None
+    assert memory(runtime, "I have a dog named Rex")["valid_to"] is None
+    # Asked once: the next reply does not ask again.
+    later = at(T0 + timedelta(days=2, minutes=7), "Anyway, how are you?").replies[0]
+    assert "Which is true now" not in later
+
+
+def test_answering_both_keeps_both(runtime, at):
+    at(T0, "My favourite colour is blue")
+    at(T0 + timedelta(hours=2), "My favourite colour is green")
+    assert "Which is true now" in at(T0 + timedelta(hours=3), "Tell me a story").replies[0]
+    at(T0 + timedelta(hours=3, minutes=1), "Both, honestly, I can't choose")
+    [conflict] = conflicts(runtime)
+    assert conflict["status"] == "resolved" and "both" in conflict["resolution_notes"]
+    assert memory(runtime, "My favourite colour is blue")["valid_to"] is None
+    assert memory(runtime, "My favourite colour is green")["valid_to"] is None
+
+
+def test_unrelated_and_consistent_memories_record_no_conflict(runtime, at):
+    at(T0, "I love coffee")
+    at(T0 + timedelta(days=1), "Coffee keeps me awake at night")
+    at(T0 + timedelta(days=2), "My sister lives in Porto")
+    at(T0 + timedelta(days=3), "My brother lives in Porto too")
+    assert conflicts(runtime) == []
+
+
+def test_conflicts_never_cross_users(runtime, at):
+    at(T0, "I love coffee", user="a-user")
+    at(T0 + timedelta(days=7), "I can't stand coffee anymore", user="b-user")
+    assert conflicts(runtime, "a-user") == [] and conflicts(runtime, "b-user") == []
+    assert memory(runtime, "I love coffee", user="a-user")["valid_to"] is None
+
+
+def test_forgetting_the_new_fact_removes_its_conflict_record(runtime, at):
+    at(T0, "I love coffee")
+    at(T0 + timedelta(days=7), "I can't stand coffee anymore")
+    runtime.send("forget", {"query": "can't stand coffee"}, user_id=USER)
+    assert conflicts(runtime) == []
+    # The older statement stays in the past (nothing brings a replaced fact back silently).
+    assert memory(runtime, "I love coffee")["valid_to"] is not None
