@@ -131,9 +131,11 @@ def heuristic_verdict(old: str, new: str) -> Verdict:
     old_numbers, new_numbers = _numbers(old), _numbers(new)
     if old_numbers and new_numbers and set(old_numbers) != set(new_numbers) and overlap >= 0.5 and shared:
         timeline = bool((old_words | new_words) & _TIME_WORDS)
+        # A changed count or age is often an update ("two cats" -> "three cats") but as often two
+        # different things ("room 5" / "room 6"): ask rather than decide.
         return Verdict(True, "timeline_inconsistency" if timeline else "factual_contradiction",
                        f"A number changed ({old_numbers[0]:g} -> {new_numbers[0]:g}) about {', '.join(sorted(shared))}.",
-                       0.75)
+                       0.6)
 
     old_negated, new_negated = bool(_NEGATION.search(old.lower())), bool(_NEGATION.search(new.lower()))
     if old_negated != new_negated and overlap >= 0.5 and len(shared) >= 1:
