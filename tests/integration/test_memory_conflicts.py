@@ -17,25 +17,24 @@ def at(runtime):
     return send
 
 
-def conflicts(runtime, user=USER):
-    conn = runtime.container.database.connection()
-    return conn.execute("SELECT * FROM memory_conflicts WHERE user_id = %s ORDER BY id", (user,)).fetchall()
+def conflicts(db, user=USER):
+    """Read as the owner (db_admin): the app role sees nothing outside a scoped transaction."""
+    return db.execute("SELECT * FROM memory_conflicts WHERE user_id = %s ORDER BY id", (user,)).fetchall()
 
 
-def memory(runtime, content, user=USER):
-    conn = runtime.container.database.connection()
-    return conn.execute("SELECT id::text, valid_to, created_at FROM memories WHERE user_id = %s AND content = %s",
+def memory(db, content, user=USER):
+    return db.execute("SELECT id::text, valid_to, created_at FROM memories WHERE user_id = %s AND content = %s",
                         (user, content)).fetchone()
 
 
-def test_coffee_love_then_hate_is_resolved_by_temporal_precedence(runtime, at):
+def test_coffee_love_then_hate_is_resolved_by_temporal_precedence(runtime, at, db_admin):
     at(T0, "I love coffee")
     at(T0 + timedelta(days=7), "I can't stand coffee anymore")
 
-    [conflict] = conflicts(runtime)
+    [conflict] = conflicts(db_admin)
     assert conflict["conflict_type"] == "preference_conflict"
     assert conflict["status"] == "resolved" and conflict["resolution_method"] == "temporal_precedence"
-    old, new = memory(runtime, "I love coffee"), memory(runtime, "I can't stand coffee anymore")
+    old, new = memory(db_admin, "I love coffee"), memory(db_admin, "I can't stand coffee anymore")
     assert (conflict["primary_memory_id"], conflict["conflicting_memory_id"]) == (new["id"], old["id"])
     # Nothing deleted: the old fact is closed at the moment the new one was said.
     assert old["valid_to"] == new["created_at"] and new["valid_to"] is None
@@ -56,7 +55,7 @@ def test_coffee_love_then_hate_is_resolved_by_temporal_precedence(runtime, at):
     assert "no longer true" in listing
 
 
-def test_the_reply_model_is_told_the_old_fact_as_the_past(runtime, at):
+def test_the_reply_model_is_told_the_old_fact_as_the_past(runtime, at, db_admin):
     at(T0, "I live in Lisbon")
     at(T0 + timedelta(days=30), "I moved to Berlin last month")
     seen = []
@@ -76,59 +75,59 @@ def test_the_reply_model_is_told_the_old_fact_as_the_past(runtime, at):
     assert "I live in Lisbon" in why  # /why records that history was in the prompt
 
 
-def test_a_low_confidence_conflict_makes_the_next_reply_ask_and_the_answer_resolves_it(runtime, at):
+def test_a_low_confidence_conflict_makes_the_next_reply_ask_and_the_answer_resolves_it(runtime, at, db_admin):
     at(T0, "I have a dog named Max")
     second = at(T0 + timedelta(days=2), "I have a dog named Rex").replies[0]
-    [conflict] = conflicts(runtime)
+    [conflict] = conflicts(db_admin)
     assert conflict["status"] == "investigating" and conflict["confidence"] < 0.7
     assert "Which is true now" not in second  # detected after this reply was made
     # Both stay current until the user says.
-    assert memory(runtime, "I have a dog named Max")["valid_to"] is None
+    assert memory(db_admin, "I have a dog named Max")["valid_to"] is None
 
     asking = at(T0 + timedelta(days=2, minutes=5), "What should I cook tonight?").replies[0]
     assert "Which is true now" in asking and "Max" in asking and "Rex" in asking
-    assert conflicts(runtime)[0]["user_notified"] is True
+    assert conflicts(db_admin)[0]["user_notified"] is True
 
     at(T0 + timedelta(days=2, minutes=6), "Rex! Max passed away, Rex is my new dog")
-    [conflict] = conflicts(runtime)
+    [conflict] = conflicts(db_admin)
     assert conflict["status"] == "resolved" and conflict["resolution_method"] == "user_clarification"
-    assert memory(runtime, "I have a dog named Max")["valid_to"] is not None
-    assert memory(runtime, "I have a dog named Rex")["valid_to"] is None
+    assert memory(db_admin, "I have a dog named Max")["valid_to"] is not None
+    assert memory(db_admin, "I have a dog named Rex")["valid_to"] is None
     # Asked once: the next reply does not ask again.
     later = at(T0 + timedelta(days=2, minutes=7), "Anyway, how are you?").replies[0]
     assert "Which is true now" not in later
 
 
-def test_answering_both_keeps_both(runtime, at):
+def test_answering_both_keeps_both(runtime, at, db_admin):
     at(T0, "My favourite colour is blue")
     at(T0 + timedelta(hours=2), "My favourite colour is green")
     assert "Which is true now" in at(T0 + timedelta(hours=3), "Tell me a story").replies[0]
     at(T0 + timedelta(hours=3, minutes=1), "Both, honestly, I can't choose")
-    [conflict] = conflicts(runtime)
+    [conflict] = conflicts(db_admin)
     assert conflict["status"] == "resolved" and "both" in conflict["resolution_notes"]
-    assert memory(runtime, "My favourite colour is blue")["valid_to"] is None
-    assert memory(runtime, "My favourite colour is green")["valid_to"] is None
+    assert memory(db_admin, "My favourite colour is blue")["valid_to"] is None
+    assert memory(db_admin, "My favourite colour is green")["valid_to"] is None
 
 
-def test_unrelated_and_consistent_memories_record_no_conflict(runtime, at):
+def test_unrelated_and_consistent_memories_record_no_conflict(runtime, at, db_admin):
     at(T0, "I love coffee")
     at(T0 + timedelta(days=1), "Coffee keeps me awake at night")
     at(T0 + timedelta(days=2), "My sister lives in Porto")
     at(T0 + timedelta(days=3), "My brother lives in Porto too")
-    assert conflicts(runtime) == []
+    assert conflicts(db_admin) == []
 
 
-def test_conflicts_never_cross_users(runtime, at):
+def test_conflicts_never_cross_users(runtime, at, db_admin):
     at(T0, "I love coffee", user="a-user")
     at(T0 + timedelta(days=7), "I can't stand coffee anymore", user="b-user")
-    assert conflicts(runtime, "a-user") == [] and conflicts(runtime, "b-user") == []
-    assert memory(runtime, "I love coffee", user="a-user")["valid_to"] is None
+    assert conflicts(db_admin, "a-user") == [] and conflicts(db_admin, "b-user") == []
+    assert memory(db_admin, "I love coffee", user="a-user")["valid_to"] is None
 
 
-def test_forgetting_the_new_fact_removes_its_conflict_record(runtime, at):
+def test_forgetting_the_new_fact_removes_its_conflict_record(runtime, at, db_admin):
     at(T0, "I love coffee")
     at(T0 + timedelta(days=7), "I can't stand coffee anymore")
     runtime.send("forget", {"query": "can't stand coffee"}, user_id=USER)
-    assert conflicts(runtime) == []
+    assert conflicts(db_admin) == []
     # The older statement stays in the past (nothing brings a replaced fact back silently).
-    assert memory(runtime, "I love coffee")["valid_to"] is not None
+    assert memory(db_admin, "I love coffee")["valid_to"] is not None
