@@ -323,6 +323,17 @@ class Container:
                                vector_store=self.vector_store)
 
     @cached_property
+    def consolidation(self):
+        """The nightly per-user consolidation job (the scheduled reflection calls consolidate_user)."""
+        from .adapters.memory_summarizer import ExtractiveSummarizer, LLMSummarizer
+        from .adapters.postgres.consolidation import ConsolidationRepository
+        from .services.consolidation import ConsolidationService
+
+        summarizer = ExtractiveSummarizer() if self.fast_model is None else LLMSummarizer(self.fast_model)
+        return ConsolidationService(store=ConsolidationRepository(self.database), memory=self.memory,
+                                    summarizer=summarizer)
+
+    @cached_property
     def turns(self):
         from .adapters.breakers import GuardedDiscord, GuardedReplyModel
         from .services.turn import TurnService
@@ -333,7 +344,7 @@ class Container:
             reply_model=GuardedReplyModel(self.reply_model, self.breakers["reply model"]),
             discord=GuardedDiscord(self.discord, self.breakers["discord"]), clock=self.clock,
             control=self.memory_control,
-            personality=self.personality, conflicts=self.conflicts,
+            personality=self.personality, conflicts=self.conflicts, consolidation=self.consolidation,
             security=self.security, remember_replies=bool(self.settings.remember_replies),
         )
 

@@ -159,3 +159,11 @@ Newer statement: "{new}"
 The person's answer: "{answer}"
 
 Which does the answer keep? Reply with one word: new, old, both or unclear."""
+
+
+# --- consolidation (issue 8): a cluster of episodic memories summarised by the fast model ---
+
+CONSOLIDATION_PROMPT = """These are things a person told their companion on different days, all about one subject:
+{memories}
+
+Write one or two sentences that keep every fact (names, places, dates, numbers, feelings) and say what they add up to, in the third person ("They ..."). Output only the summary."""

@@ -105,7 +105,10 @@ class MemoryControlService:
             return ControlReply(f"More than {MAX_FORGET_AT_ONCE} memories mention {_quote(target)}. Be more "
                                 f"specific, or forget them one by one by id:\n{listed}")
         if by_words:
-            return by_words
+            # A summary quoting a matched memory goes with it (as "built from it"); naming the
+            # summary itself would forget every memory it was made of.
+            parents = {m.consolidated_into for m in by_words if m.consolidated_into}
+            return [m for m in by_words if m.id not in parents]
         nearest = self.memory.search(user_id, target, k=1, now=self.clock())
         if nearest and nearest[0].similarity >= MIN_FORGET_SIMILARITY:
             return nearest

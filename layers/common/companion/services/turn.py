@@ -40,6 +40,7 @@ from ..ports import (
 )
 from .memory import MemoryService
 from .conflicts import ConflictService, with_history_lines
+from .consolidation import ConsolidationService
 from .memory_control import ControlReply, MemoryControlService
 from .personality import PersonalityService
 from .security import SecurityService
@@ -153,6 +154,7 @@ class TurnService:
         security: SecurityService | None = None,
         remember_replies: bool = False,
         conflicts: ConflictService | None = None,
+        consolidation: ConsolidationService | None = None,
     ):
         self.uow = uow
         self.profiles = profiles
@@ -165,6 +167,7 @@ class TurnService:
         self.clock = clock
         self.control = control
         self.conflicts = conflicts
+        self.consolidation = consolidation
         self.personality = personality
         self.budget = budget
         self.monotonic = monotonic
@@ -212,6 +215,7 @@ class TurnService:
         self._appraise(c)
         self._hear_clarification(c)
         self._recall(c)
+        self._prefer_summaries(c)
         self._recall_history(c)
         self._compose(c)
         self._reply(c)
@@ -321,6 +325,11 @@ class TurnService:
         note = self.conflicts.hear(c.user_id, c.message, c.now)
         if note:
             c.notes.append(f"Your message answered my question about a contradiction: {note}.")
+
+    def _prefer_summaries(self, c: Conversation) -> None:
+        """A recalled memory that was consolidated is represented by its summary."""
+        if self.consolidation is not None and c.recalled:
+            c.recalled = self.consolidation.prefer_summaries(c.user_id, c.recalled)
 
     def _recall_history(self, c: Conversation) -> None:
         """What the recalled memories replaced, given to the model as the past, not as now."""
@@ -509,11 +518,15 @@ class TurnService:
                 text = f'I don\'t remember anything about "{query}".'
             else:
                 lines = [f'What I remember about "{query}":']
+                if self.consolidation:
+                    found = self.consolidation.prefer_summaries(turn.user_id, found)
                 history = self.conflicts.history_for(turn.user_id, found) if self.conflicts else {}
+                sources = self.consolidation.sources_of(turn.user_id, found) if self.consolidation else {}
                 for m in found:
                     when = m.created_at.strftime("%d %b %Y")
                     said = "I said: " if m.author == COMPANION else ""
-                    lines.append(f"• `{m.short_id}` {said}{m.content} ({when}, importance {m.importance:.2f})")
+                    made_of = f", summary of {len(sources[m.id])} memories" if sources.get(m.id) else ""
+                    lines.append(f"• `{m.short_id}` {said}{m.content} ({when}, importance {m.importance:.2f}{made_of})")
                     for old in history.get(m.id, []):
                         lines.append(f"  ↳ before that: `{old.short_id}` {old.content} "
                                      f"({old.created_at:%d %b %Y} – {old.valid_to:%d %b %Y}, no longer true)")

@@ -1,0 +1,39 @@
+"""Summaries of a cluster of memories: the fast model with the consolidation prompt, or the
+extractive fallback (offline, or when the model fails or answers nothing usable)."""
+from __future__ import annotations
+
+import logging
+from typing import Sequence
+
+import numpy as np
+
+from ..domain.consolidation import MAX_SUMMARY_CHARS, extractive_summary
+from ..domain.prompts import CONSOLIDATION_PROMPT
+from ..ports import FastModel, ProviderError
+
+log = logging.getLogger(__name__)
+
+
+class ExtractiveSummarizer:
+    model = "extractive"
+
+    def summarize(self, contents: Sequence[str], vectors: np.ndarray) -> tuple[str, str]:
+        return extractive_summary(contents, vectors), self.model
+
+
+class LLMSummarizer:
+    def __init__(self, fast_model: FastModel, fallback: ExtractiveSummarizer | None = None):
+        self._model = fast_model
+        self._fallback = fallback or ExtractiveSummarizer()
+
+    def summarize(self, contents: Sequence[str], vectors: np.ndarray) -> tuple[str, str]:
+        listed = "\n".join(f"- {' '.join(c.split())[:300]}" for c in contents)
+        try:
+            text = self._model.complete(CONSOLIDATION_PROMPT.format(memories=listed), max_tokens=160, temperature=0.2)
+        except ProviderError as error:
+            log.warning("summary model failed, summarising extractively: %s", error)
+            return self._fallback.summarize(contents, vectors)
+        text = " ".join(text.split())
+        if not 10 <= len(text) <= MAX_SUMMARY_CHARS * 2:
+            return self._fallback.summarize(contents, vectors)
+        return text, "fast_model"
