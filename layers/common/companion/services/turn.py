@@ -334,6 +334,7 @@ class TurnService:
     def _recall_history(self, c: Conversation) -> None:
         """What the recalled memories replaced, given to the model as the past, not as now."""
         if self.conflicts is not None and c.recalled:
+            c.recalled = self.conflicts.current_only(c.user_id, c.recalled)
             c.superseded = self.conflicts.history_for(c.user_id, c.recalled)
             for old in c.superseded.values():
                 c.notes.append("Older statements replaced by what I recalled were in my prompt as history: "
@@ -520,6 +521,8 @@ class TurnService:
                 lines = [f'What I remember about "{query}":']
                 if self.consolidation:
                     found = self.consolidation.prefer_summaries(turn.user_id, found)
+                if self.conflicts:
+                    found = self.conflicts.current_only(turn.user_id, found)
                 history = self.conflicts.history_for(turn.user_id, found) if self.conflicts else {}
                 sources = self.consolidation.sources_of(turn.user_id, found) if self.consolidation else {}
                 for m in found:

@@ -123,6 +123,18 @@ class ConflictRepository:
             )
         return closed
 
+    def superseded_ids(self, user_id: str, memory_ids: list[str]) -> set[str]:
+        """Which of these memories a newer fact has replaced (valid_to set)."""
+        if not memory_ids:
+            return set()
+        with self.db.scoped(user_id) as conn:
+            rows = conn.execute(
+                """SELECT id::text FROM memories WHERE user_id = %s AND id = ANY(%s::uuid[])
+                   AND valid_to IS NOT NULL""",
+                (user_id, list(memory_ids)),
+            ).fetchall()
+        return {row["id"] for row in rows}
+
     def history_for(self, user_id: str, memory_ids: list[str]) -> dict[str, list[Memory]]:
         """For each current memory, the older memories it replaced (newest first)."""
         if not memory_ids:
