@@ -11,10 +11,11 @@ import os
 from dataclasses import dataclass, fields
 from typing import Mapping
 
-# Secret values that may come from the app secret (JSON) instead of plain environment variables.
 SECRET_MAX_AGE = 300
+# Secret values that may come from the app secret (JSON) instead of plain environment variables.
+# DISCORD_PUBLIC_KEY is not among them: it is a plain parameter (it verifies, it grants nothing).
 SECRET_KEYS = (
-    "DISCORD_PUBLIC_KEY", "DISCORD_BOT_TOKEN", "CHUTES_API_KEY", "GROQ_API_KEY",
+    "DISCORD_BOT_TOKEN", "CHUTES_API_KEY", "GROQ_API_KEY",
     "GEMINI_API_KEY", "QDRANT_API_KEY",
 )
 

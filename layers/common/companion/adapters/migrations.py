@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+import psycopg.errors
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,26 @@ def discover(directory: Path | str) -> list[Migration]:
     return found
 
 
-def apply_migrations(conninfo: str, directory: Path | str) -> list[str]:
-    """Apply pending migrations; returns the names applied (empty when up to date)."""
+def apply_migrations(conninfo: str, directory: Path | str, *, connect_timeout: float = 10,
+                     lock_timeout: float = 30, statement_timeout: float | None = None) -> list[str]:
+    """Apply pending migrations; returns the names applied (empty when up to date).
+
+    Every wait is bounded, so a deploy fails fast instead of hanging its stack: connecting (a VPC
+    without a route to the database), taking the runner lock or any table lock a migration needs
+    (``lock_timeout``: a long transaction elsewhere), and each statement (``statement_timeout``,
+    set by the migrate function from its remaining time)."""
     migrations = discover(directory)
     applied_now: list[str] = []
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_ID,))
+    with psycopg.connect(conninfo, autocommit=True, connect_timeout=max(1, int(connect_timeout))) as conn:
+        conn.execute("SELECT set_config('lock_timeout', %s, false)", (f"{int(lock_timeout * 1000)}ms",))
+        if statement_timeout:
+            conn.execute("SELECT set_config('statement_timeout', %s, false)", (f"{int(statement_timeout * 1000)}ms",))
+        try:
+            conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_ID,))
+        except psycopg.errors.LockNotAvailable as error:
+            raise MigrationError(
+                f"another migration run has held the migrations lock for over {lock_timeout:g}s; "
+                "retry the deploy when it has finished") from error
         try:
             conn.execute(
                 """CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -88,5 +103,6 @@ def apply_migrations(conninfo: str, directory: Path | str) -> list[str]:
                 log.info("applied migration %s", migration.name)
                 applied_now.append(migration.name)
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_ID,))
+            if not conn.broken:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_ID,))
     return applied_now
