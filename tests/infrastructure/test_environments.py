@@ -91,3 +91,10 @@ def test_a_worker_container_holds_one_connection_however_many_turns(database_url
             "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchone()[0]
     database.close()
     assert open_here == 1
+
+
+def test_deletion_protection_is_on_for_prod_and_off_for_dev(samconfig):
+    # Off in dev, so a failed first create rolls back cleanly instead of ROLLBACK_FAILED.
+    assert overrides(samconfig, "prod")["DeletionProtection"] == "true"
+    assert overrides(samconfig, "dev")["DeletionProtection"] == "false"
+    assert overrides(samconfig, "default")["DeletionProtection"] == "false"
