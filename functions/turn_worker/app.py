@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 
 from companion.domain.models import Turn
 from companion.observability import annotate, configure_logger, trace_handler, user_ref
+from companion.domain.schedules import UserJob, is_job
 from companion.wiring import get_container
 
 logger = Logger(service="companion")
@@ -24,7 +25,13 @@ metrics = Metrics(namespace="Companion", service="companion")
 def record_handler(record, lambda_context=None) -> None:
     logger.set_correlation_id(None)
     try:
-        turn = Turn.from_dict(json.loads(record.body))
+        body = json.loads(record.body)
+    except ValueError:
+        body = None
+    if is_job(body):
+        return job_handler(record, body)
+    try:
+        turn = Turn.from_dict(body)
     except ValueError:
         metrics.add_metric(name="TurnFailures", unit=MetricUnit.Count, value=1)
         logger.error("malformed turn record", message_id=record.message_id)
@@ -50,6 +57,35 @@ def record_handler(record, lambda_context=None) -> None:
     if outcome.status == "flagged":  # the injection screen answered an attack
         metrics.add_metric(name="SecurityIncidents", unit=MetricUnit.Count, value=1)
     logger.info("turn done", status=outcome.status)
+
+
+def job_handler(record, body) -> None:
+    """A per-user job fanned out by a schedule (proactive check, nightly reflection), ordered with
+    the user's turns by the FIFO group."""
+    try:
+        job = UserJob.from_dict(body)
+    except ValueError:
+        metrics.add_metric(name="JobFailures", unit=MetricUnit.Count, value=1)
+        logger.error("malformed job record", message_id=record.message_id)
+        raise
+    logger.append_keys(user_id=job.user_id, job=job.kind)
+    try:
+        outcome = get_container().user_jobs[job.kind](job)
+    except Exception:
+        metrics.add_metric(name="JobFailures", unit=MetricUnit.Count, value=1)
+        logger.exception("job failed; it will be retried")
+        raise
+    if job.kind == "proactive":
+        # ProactiveSent, ProactiveDeclined, ProactiveBlocked, ProactiveSkipped, ProactiveRetryLater ...
+        status_metric = "Proactive" + outcome.status.title().replace("_", "")
+        metrics.add_metric(name=status_metric, unit=MetricUnit.Count, value=1)
+        if outcome.reason and outcome.status in ("blocked", "skipped", "failed"):
+            metrics.add_metric(name=f"ProactiveNotSent_{outcome.reason}", unit=MetricUnit.Count, value=1)
+        if outcome.status == "failed":  # dead-lettered after MAX_DELIVERY_ATTEMPTS
+            metrics.add_metric(name="ProactiveDeliveryFailures", unit=MetricUnit.Count, value=1)
+    elif outcome.status in ("failed", "partial"):
+        metrics.add_metric(name="ReflectionFailures", unit=MetricUnit.Count, value=1)
+    logger.info("job done", status=outcome.status)
 
 
 @metrics.log_metrics

@@ -60,7 +60,9 @@ def test_every_function_is_a_thin_app_handler_on_python_312_arm64(template):
     assert globals_["Runtime"] == "python3.12" and globals_["Architectures"] == ["arm64"]
     # Which function gets which layer: tests/infrastructure/test_packages.py
     functions = resources_of(template, "AWS::Serverless::Function")
-    assert set(functions) == {"InteractionsFunction", "TurnWorkerFunction", "MigrateFunction", "ApiFunction"}
+    assert set(functions) == {"InteractionsFunction", "TurnWorkerFunction", "MigrateFunction", "ApiFunction",
+                              "NeedDecayFunction", "ProactiveSweepFunction", "ReflectionSweepFunction",
+                              "RetentionPurgeFunction"}
     for function in functions.values():
         props = function["Properties"]
         assert props["Handler"] == "app.handler"
@@ -140,7 +142,7 @@ def test_migrate_function_package_carries_every_migration(tmp_path):
 
 
 def emitted_metrics():
-    source = (REPO_ROOT / "functions/turn_worker/app.py").read_text()
+    source = "".join(p.read_text() for p in (REPO_ROOT / "functions").glob("*/app.py"))
     return set(re.findall(r'add_metric\(name="(\w+)"', source))
 
 
@@ -148,8 +150,9 @@ def test_dashboard_charts_every_custom_metric_and_the_queues(template):
     body = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
     dashboard = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))  # valid JSON once substituted
     text = json.dumps(dashboard)
-    assert emitted_metrics() == {"TurnsProcessed", "TurnFailures", "ReplyLatencyMs", "LLMFallbacks", "TurnsTooOld",
-                                 "SecurityIncidents"}
+    assert {"TurnsProcessed", "TurnFailures", "ReplyLatencyMs", "LLMFallbacks", "TurnsTooOld", "SecurityIncidents", "JobFailures",
+            "ProactiveDeliveryFailures", "ReflectionFailures", "NeedRowsGrown", "ProactiveCandidates",
+            "ReflectionsQueued", "RowsPurged"} <= emitted_metrics()
     for metric in emitted_metrics() | {"ApproximateAgeOfOldestMessage", "ServerlessDatabaseCapacity"}:
         assert f'"{metric}"' in text, metric
     assert "${TurnDeadLetterQueue.QueueName}" in body
@@ -264,3 +267,39 @@ def test_the_layer_does_not_ship_its_own_botocore():
     [provided] = re.findall(r"^RUNTIME_PROVIDED := (.+)$", build, re.M)
     assert {"boto3", "botocore", "s3transfer"} <= set(provided.split())
     assert "prune_runtime_provided" in (REPO_ROOT / "layers/common/Makefile").read_text()
+
+
+def test_every_schedule_is_in_the_template_with_retries_and_a_dead_letter_queue(template):
+    from companion.domain.schedules import SCHEDULES, scheduled_time
+
+    schedules = resources_of(template, "AWS::Scheduler::Schedule")
+    by_target = {s["Properties"]["Target"]["Arn"]["Fn::GetAtt"][0]: s["Properties"] for s in schedules.values()}
+    assert set(by_target) == {s.resource for s in SCHEDULES}
+    for schedule in SCHEDULES:
+        props = by_target[schedule.resource]
+        assert props["ScheduleExpression"] == schedule.expression
+        assert props["Name"]["Fn::Sub"].endswith(schedule.name)
+        target = props["Target"]
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+        assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]}
+        # The input the scheduler sends, with its context attributes filled in, is what the
+        # handler reads.
+        sent = target["Input"]["Fn::Sub"].replace("<aws.scheduler.scheduled-time>", "2026-11-05T03:00:00Z")
+        event = json.loads(re.sub(r"\$\{[^}]+\}", "x", sent))
+        assert scheduled_time(event).isoformat() == "2026-11-05T03:00:00+00:00"
+        code_uri = template["Resources"][schedule.resource]["Properties"]["CodeUri"]
+        assert code_uri == f"functions/{schedule.function}"
+    role = template["Resources"]["SchedulerRole"]["Properties"]
+    invokable = role["Policies"][0]["PolicyDocument"]["Statement"][0]["Resource"]
+    assert {r["Fn::GetAtt"][0] for r in invokable} == {s.resource for s in SCHEDULES}
+
+
+def test_sweeps_may_queue_jobs_and_the_schedules_dead_letters_are_watched(template):
+    resources = template["Resources"]
+    for name in ("ProactiveSweepFunction", "ReflectionSweepFunction"):
+        env = resources[name]["Properties"]["Environment"]["Variables"]
+        assert env["TURN_QUEUE_URL"] == {"Ref": "TurnQueue"}
+    alarms = resources_of(template, "AWS::CloudWatch::Alarm")
+    dims = [json.dumps(a["Properties"].get("Dimensions")) for a in alarms.values()]
+    assert any("ScheduleDeadLetterQueue" in d for d in dims)
+    assert {"ProactiveDeliveryFailuresAlarm", "ReflectionFailuresAlarm", "ScheduledFunctionErrorsAlarm"} <= set(alarms)

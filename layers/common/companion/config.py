@@ -50,6 +50,7 @@ class Settings:
     discord_api_base: str = "https://discord.com/api/v10"
     turn_queue_url: str = ""
     personality_salt: str = ""
+    max_proactive_per_day: int = 3  # the seed's MAX_PROACTIVE_PER_DAY
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, fresh: bool = False) -> "Settings":

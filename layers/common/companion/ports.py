@@ -31,6 +31,16 @@ class ProviderError(RuntimeError):
 
 class UnknownUser(LookupError):
     """No companion exists for this user id (it is created by the user's first message)."""
+class DMsClosed(ProviderError):
+    """Discord refused to deliver (403; code 50007: the user does not accept DMs from the bot)."""
+
+
+class RateLimited(ProviderError):
+    """Discord asked to wait longer than a call may (``retry_after`` seconds)."""
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class InteractionExpired(RuntimeError):
@@ -136,6 +146,22 @@ class Button:
 
 class TurnQueue(Protocol):
     def send(self, body: dict[str, Any], *, group_id: str, dedup_id: str) -> None: ...
+
+
+class WorkQueue(TurnQueue, Protocol):
+    """The turn queue also carries per-user jobs (same FIFO group as the user's turns)."""
+
+    def send_many(self, messages: list[tuple[dict[str, Any], str, str]]) -> None:
+        """(body, group id, dedup id) triples."""
+
+
+class DirectMessenger(Protocol):
+    """Messages the companion starts itself (Discord bot API)."""
+
+    def open_dm(self, user_id: str) -> str: ...
+
+    def create_message(self, channel_id: str, content: str, *, nonce: str | None = None,
+                       mention_user_id: str | None = None) -> str: ...
 
 
 # --- persistence (PostgreSQL in every deployment; one repository per aggregate) -------------------

@@ -124,6 +124,18 @@ class Container:
         return VectorIndexRebuild(self.maintenance_repo, self.memory, self.vector_store, self.clock)
 
     @cached_property
+    def outreach_repo(self):
+        from .adapters.postgres import OutreachRepository
+
+        return OutreachRepository(self.database)
+
+    @cached_property
+    def schedule_repo(self):
+        from .adapters.postgres import ScheduleRepository
+
+        return ScheduleRepository(self.database)
+
+    @cached_property
     def vector_store(self):
         from qdrant_client import QdrantClient
 
@@ -240,7 +252,7 @@ class Container:
     def discord(self):
         from .adapters.discord_rest import DiscordRestClient
 
-        return DiscordRestClient(self.settings.discord_api_base)
+        return DiscordRestClient(self.settings.discord_api_base, bot_token=self.settings.discord_bot_token)
 
     @cached_property
     def queue(self):
@@ -265,7 +277,7 @@ class Container:
     def users(self):
         from .services.users import UserService
 
-        return UserService(self.profile_repo, personality_salt=self.settings.personality_salt)
+        return UserService(self.profile_repo, personality_salt=self.settings.personality_salt, clock=self.clock)
 
     # Services get the providers behind their circuit breakers (components overridden by the
     # local runtime and tests included).
@@ -346,6 +358,7 @@ class Container:
             control=self.memory_control,
             personality=self.personality, conflicts=self.conflicts, consolidation=self.consolidation,
             security=self.security, remember_replies=bool(self.settings.remember_replies),
+            outreach=self.outreach_repo, settings=self.user_settings,
         )
 
     @cached_property
@@ -388,6 +401,54 @@ class Container:
             interactions=self.interaction_repo, turn_detector=HeuristicQuirkDetector(),
             nightly_detector=self.quirk_detector,
         )
+
+    @cached_property
+    def user_settings(self):
+        from .services.settings import SettingsService
+
+        return SettingsService(self.outreach_repo, self.users, self.clock)
+
+    @cached_property
+    def proactive(self):
+        from .services.proactive import ProactiveService
+
+        return ProactiveService(
+            outreach=self.outreach_repo, needs=self.needs_repo, profiles=self.profile_repo,
+            reply_model=self.reply_model, discord=self.discord,
+            interactions=self.interaction_repo, uow=self.database, clock=self.clock,
+            personality=self.personality, max_per_day=self.settings.max_proactive_per_day,
+        )
+
+    @cached_property
+    def nightly_steps(self) -> dict:
+        """The per-user nightly jobs the reflection calls, by name; a step whose service does not
+        exist yet is None and the report says "not_available" (memory consolidation, until the
+        memory lifecycle's lands)."""
+        from .services.reflection import as_report
+
+        return {
+            "personality_evolution": lambda user_id, now: as_report(self.personality.evolve(user_id, now)),
+            "memory_consolidation": None,
+        }
+
+    @cached_property
+    def reflection(self):
+        from .services.reflection import ReflectionService
+
+        return ReflectionService(outreach=self.outreach_repo, clock=self.clock, steps=self.nightly_steps)
+
+    @cached_property
+    def scheduled_jobs(self):
+        from .services.schedules import ScheduleService
+
+        return ScheduleService(schedules=self.schedule_repo, queue=self.queue, clock=self.clock,
+                               grow_needs=self.personality.grow_all_needs,
+                               drift_baselines=self.personality.drift_all_baselines)
+
+    @cached_property
+    def user_jobs(self):
+        """Per-user jobs from the work queue, by kind."""
+        return {"proactive": self.proactive.run, "reflection": self.reflection.run}
 
     # --- the REST API (functions/api) -------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from typing import Callable
 import httpx
 
 from ..domain.deadline import DeadlineExceeded, call_timeout, current
-from ..ports import InteractionExpired, ProviderError
+from ..ports import DMsClosed, InteractionExpired, ProviderError, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,54 @@ class DiscordRestClient:
         return wait
 
 
+    # --- messages the companion starts (proactive DMs) ---------------------------------------------
+
+    def open_dm(self, user_id: str) -> str:
+        """POST /users/@me/channels: the DM channel with ``user_id`` (Discord returns the existing
+        one if there is one)."""
+        return str(self._bot_call("POST", "/users/@me/channels", {"recipient_id": user_id})["id"])
+
+    def create_message(self, channel_id: str, content: str, *, nonce: str | None = None,
+                       mention_user_id: str | None = None) -> str:
+        """POST /channels/{id}/messages; returns the message id. With a ``nonce`` Discord drops
+        a repeat of the same send made within minutes (``enforce_nonce``), so a retried job that
+        already sent does not send twice. Only ``mention_user_id`` may be pinged."""
+        body: dict = {
+            "content": fit_content(f"<@{mention_user_id}> {content}" if mention_user_id else content),
+            "allowed_mentions": {"parse": [], "users": [mention_user_id] if mention_user_id else []},
+        }
+        if nonce:
+            body |= {"nonce": nonce[:25], "enforce_nonce": True}
+        return str(self._bot_call("POST", f"/channels/{channel_id}/messages", body)["id"])
+
+    def _bot_call(self, method: str, path: str, body: dict, attempts: int = 3) -> dict:
+        """A bot-authenticated call: waits out 429s (per-route or global, ``retry_after``) while
+        they are short, raises RateLimited when Discord asks for longer, DMsClosed on 403."""
+        headers = {"Authorization": f"Bot {self._bot_token}"} if self._bot_token else None
+        for attempt in range(attempts):
+            try:
+                response = self._http.request(method, f"{self._base}{path}", json=body, headers=headers,
+                                              timeout=call_timeout(self._timeout))
+            except DeadlineExceeded as exc:
+                raise ProviderError(str(exc)) from exc
+            except httpx.HTTPError as exc:
+                raise ProviderError(f"Discord unreachable: {type(exc).__name__}") from exc
+            if response.status_code == 429:
+                retry_after = _retry_after(response)
+                scope = "global" if response.headers.get("x-ratelimit-global") else "route"
+                if retry_after > self._max_wait or attempt == attempts - 1:
+                    raise RateLimited(f"Discord {scope} rate limit: retry after {retry_after:.1f}s", retry_after)
+                log.warning("Discord %s rate limit, waiting %.2fs", scope, retry_after)
+                self._sleep(retry_after)
+                continue
+            if response.status_code == 403:
+                raise DMsClosed(f"Discord refused ({_error_code(response)}): {response.text[:200]}")
+            if response.status_code >= 400:
+                raise ProviderError(f"Discord answered {response.status_code}: {response.text[:200]}")
+            return response.json()
+        raise RateLimited("Discord rate limit did not clear", 1.0)
+
+
 def _retry_after(response: httpx.Response) -> float:
     """Discord's 429 wait: the JSON body's ``retry_after``, else the Retry-After header, else 1 s.
     The body is not always JSON (a proxy or Cloudflare may answer)."""
@@ -168,3 +216,10 @@ def _retry_after(response: httpx.Response) -> float:
         return max(0.0, float(response.headers.get("retry-after", "1")))
     except ValueError:
         return 1.0
+
+
+def _error_code(response: httpx.Response):
+    try:
+        return response.json().get("code")
+    except (ValueError, AttributeError):
+        return None

@@ -95,6 +95,10 @@ def _apply_quirks(parts: list[str], quirks: dict[str, float], context: ReplyCont
 
 class OfflineReplyModel:
     def reply(self, context: ReplyContext) -> Reply:
+        if context.purpose == "starter":
+            # Starting a conversation: the seed's template (it quotes a memory when one fits).
+            text = f"(offline companion, feeling {context.emotion_label}) {context.fallback}"
+            return Reply(text=text, model=OFFLINE_MODEL_ID, token_count=len(text.split()))
         named, sentence = _own_feeling(context)
         quirks = dict(context.quirks)
         short = "prefers_short_responses" in quirks  # the quirk: no recollection, no follow-up

@@ -35,6 +35,28 @@ class SqsTurnQueue:
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"])
 
+    def send_many(self, messages: list[tuple[dict[str, Any], str, str]]) -> None:
+        """(body, group id, dedup id) triples, ten per SendMessageBatch call (SQS's limit); raises
+        if any entry fails, after sending the rest."""
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("sqs")
+        failed = []
+        for start in range(0, len(messages), 10):
+            chunk = messages[start:start + 10]
+            result = self._client.send_message_batch(
+                QueueUrl=self._url,
+                Entries=[
+                    {"Id": str(i), "MessageBody": json.dumps(body), "MessageGroupId": group_id,
+                     "MessageDeduplicationId": dedup_id}
+                    for i, (body, group_id, dedup_id) in enumerate(chunk)
+                ],
+            )
+            failed += [f"{chunk[int(f['Id'])][2]}: {f.get('Code')}" for f in result.get("Failed", [])]
+        if failed:
+            raise RuntimeError(f"{len(failed)} jobs were not queued: {failed[:5]}")
+
 
 def sqs_client():
     import boto3
@@ -62,6 +84,10 @@ class InProcessTurnQueue:
         self._pending.append(
             {"body": json.dumps(body), "group_id": group_id, "dedup_id": dedup_id, "receives": 0}
         )
+
+    def send_many(self, messages: list[tuple[dict[str, Any], str, str]]) -> None:
+        for body, group_id, dedup_id in messages:
+            self.send(body, group_id=group_id, dedup_id=dedup_id)
 
     def __len__(self) -> int:
         return len(self._pending)

@@ -59,4 +59,17 @@ SLASH_COMMANDS = [
         "description": "Why did your companion say that? What its last reply was made from",
         "contexts": [GUILD, BOT_DM],
     },
+    {
+        "name": "settings",
+        "description": "What your companion may do on its own: messages, quiet hours, time zone (only you see it)",
+        "contexts": [GUILD, BOT_DM],
+        "options": [
+            {"type": STRING, "name": "proactive", "description": "May it message you first?",
+             "required": False, "choices": [{"name": "on", "value": "on"}, {"name": "off", "value": "off"}]},
+            {"type": STRING, "name": "quiet_hours", "description": "Hours it never messages you, e.g. 23-7 (or off)",
+             "required": False, "max_length": 11},
+            {"type": STRING, "name": "timezone", "description": "Your time zone, e.g. Europe/Berlin (or auto)",
+             "required": False, "max_length": 64},
+        ],
+    },
 ]

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from .pad import PAD
     from .personality import BigFive
 
-COMMANDS = ("companion", "memories", "personality", "forget", "forget-me", "export", "why")
+COMMANDS = ("companion", "memories", "personality", "forget", "forget-me", "export", "why", "settings")
 MAX_MESSAGE_CHARS = 4000  # Discord's own limit on a string option is 6000; we keep turns small
 
 
@@ -118,6 +118,8 @@ class ReplyContext:
     # What the user's message means to them (appraisal.UserEvent); the reply must not contradict it.
     event: Any = None
     quirks: list[tuple[str, float]] = field(default_factory=list)  # active quirks, strongest first
+    purpose: str = "reply"  # "reply" | "starter" (a message the companion starts itself)
+    fallback: str = ""  # for a starter: the seed's template, what the offline responder says
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,15 @@
 """`make run`: talk to your companion on this machine.
 
-A plain line is `/companion message:<line>`; `/memories <query>` and `/personality` are those
-commands. Lines starting with `:` are controls of this local runtime and never reach the
-companion: `:as NAME` speaks as another Discord user (a stable id derived from NAME), `:as` alone
-returns to the default user; operator controls `:incidents` lists the security incidents of the
-user you speak as and `:false-positive ID [notes]` marks one a false positive (lowering the level). Replies go to stdout, everything else to stderr. State persists in
-COMPANION_DATA_DIR (default .local/) between runs.
+A plain line is `/companion message:<line>`; `/memories <query>`, `/personality` and
+`/settings [proactive:on|off] [quiet_hours:23-7] [timezone:Europe/Berlin]` are those commands.
+Lines starting with `:` are controls of this local runtime and never reach the companion:
+`:as NAME` speaks as another Discord user (a stable id derived from NAME), `:as` alone returns to
+the default user; `:wait 3d` (also `90m`, `6h`) advances the clock, firing every schedule that
+falls due, and what the companion sends on its own is printed as `companion (DM)> ...`; operator
+controls `:incidents` lists the security incidents of the user you speak as and
+`:false-positive ID [notes]` marks one a false positive (lowering the level). Replies go to
+stdout, everything else to stderr. State (and the clock) persists in COMPANION_DATA_DIR (default
+.local/) between runs.
 """
 from __future__ import annotations
 
@@ -31,6 +35,8 @@ def parse_line(line: str) -> tuple[str, dict[str, str]]:
         return command, {"query": rest.removeprefix("query:").strip()}
     if command == "companion":
         return command, {"message": rest.removeprefix("message:").strip()}
+    if command == "settings":  # several options: `/settings proactive:off timezone:Europe/Berlin`
+        return command, dict(part.split(":", 1) for part in rest.split() if ":" in part)
     option = re.match(r"^(\w+):(.*)$", rest)
     if option:  # `/forget-me confirm:yes`
         return command, {option[1]: option[2].strip()}
@@ -62,7 +68,7 @@ class Speaker:
             else:
                 self.user_id, self.username = self.default
             return f"[now speaking as {self.username} (user {self.user_id})]"
-        return f"[unknown control :{name}; try :as NAME, :incidents, :false-positive ID]"
+        return f"[unknown control :{name}; try :as NAME, :wait 3d, :incidents, :false-positive ID]"
 
 
 def operator_control(name: str, arg: str, security, user_id: str) -> str:
@@ -109,6 +115,26 @@ def _stop_on_sigterm(signum, frame):
     raise SystemExit(128 + signum)  # unwinds through `finally`, so PostgreSQL is stopped
 
 
+def wait(runtime, arg: str, user_id: str) -> None:
+    """`:wait DURATION`: advance the local clock, firing the schedules that fall due; print what
+    the companion sent on its own meanwhile."""
+    from .clock import parse_duration
+
+    try:
+        duration = parse_duration(arg)
+    except ValueError as exc:
+        print(f"[{exc}]", file=sys.stderr)
+        return
+    fired, messages = runtime.wait(duration)
+    for message in messages:
+        if message.is_dm:
+            where = "DM" if message.recipient == user_id else f"DM to {message.recipient}"
+        else:
+            where = f"#{message.channel_id}"
+        print(f"companion ({where})> {message.content}", flush=True)
+    print(f"[{runtime.clock():%a %d %b %Y %H:%M} UTC; {len(fired)} scheduled runs]", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=os.environ.get("COMPANION_DATA_DIR", ".local"))
@@ -143,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
               "it stops when this run ends)", file=sys.stderr)
     if interactive:
         print("Ready. Type a message, /memories <query>, /personality, /forget <id or words>, /export, "
-              "/forget-me, or Ctrl-D to quit.", file=sys.stderr)
+              "/forget-me, /settings, :as NAME, :wait 3d, or Ctrl-D to quit.", file=sys.stderr)
     speaker = Speaker(args.user_id, args.username)
     try:
         while True:
@@ -153,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
             if not line:
                 break
             if not line.strip():
+                continue
+            if line.lstrip().startswith(":wait"):
+                wait(runtime, line.strip()[len(":wait"):], speaker.user_id)
                 continue
             if line.lstrip().startswith(":"):
                 print(speaker.control(line, runtime), file=sys.stderr, flush=True)

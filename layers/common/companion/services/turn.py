@@ -155,6 +155,8 @@ class TurnService:
         remember_replies: bool = False,
         conflicts: ConflictService | None = None,
         consolidation: ConsolidationService | None = None,
+        outreach: Any = None,
+        settings: Any = None,
     ):
         self.uow = uow
         self.profiles = profiles
@@ -175,6 +177,8 @@ class TurnService:
         # The companion's own replies as memories (author "companion"), so "what did you
         # recommend?" can be answered. Off by default until /forget and /export treat them.
         self.remember_replies = remember_replies
+        self.outreach = outreach  # proactive outreach: a user's message answers the last one
+        self.settings = settings  # /settings
 
     def process(self, turn: Turn, *, lambda_left: float | None = None) -> TurnOutcome:
         """``lambda_left``: seconds the invocation has left (None outside Lambda)."""
@@ -186,6 +190,7 @@ class TurnService:
             "forget-me": self._forget_me,
             "export": self._export,
             "why": self._why,
+            "settings": self._settings,
         }[turn.command]
         token_left = deadlines.token_seconds_left(turn.interaction_id, self.clock())
         seconds = self.budget.seconds(lambda_left=lambda_left, token_left=token_left)
@@ -439,6 +444,8 @@ class TurnService:
             if c.reply_memory is not None:
                 self.memory.memories.insert_memory(tx, c.reply_memory, interaction_id)
         self.profiles.touch_profile(tx, c.user_id, c.turn.username, c.now)
+        if self.outreach is not None:
+            self.outreach.note_user_turn(tx, c.user_id, c.now, c.turn.channel_id, c.turn.guild_id)
         return True
 
     def _develop_quirks(self, c: Conversation) -> None:
@@ -496,10 +503,9 @@ class TurnService:
         )
         messages = [{"role": "system", "content": system}]
         for past in history:
-            messages += [
-                {"role": "user", "content": past.user_message},
-                {"role": "assistant", "content": past.agent_response},
-            ]
+            if past.user_message:  # a message the companion started has no user side
+                messages.append({"role": "user", "content": past.user_message})
+            messages.append({"role": "assistant", "content": past.agent_response})
         messages.append({"role": "user", "content": message})
         return ReplyContext(messages=messages, user_message=message, emotion_label=pad.label,
                             traits=traits, memories=memories, rule=appraisal.rule, event=appraisal.event,
@@ -536,6 +542,10 @@ class TurnService:
                 text = "\n".join(lines)
         self._send(turn, text)
         self.memory.flush_access()
+        return TurnOutcome(turn.command, "replied")
+
+    def _settings(self, turn: Turn) -> TurnOutcome:
+        self._send(turn, self.settings.handle(turn.user_id, turn.username, turn.options))
         return TurnOutcome(turn.command, "replied")
 
     def _personality(self, turn: Turn) -> TurnOutcome:

@@ -16,9 +16,10 @@ class UserCreationError(RuntimeError):
 
 
 class UserService:
-    def __init__(self, profiles: ProfileStore, *, personality_salt: str = ""):
+    def __init__(self, profiles: ProfileStore, *, personality_salt: str = "", clock=None):
         self.profiles = profiles
         self._salt = personality_salt
+        self._clock = clock  # stored timestamps follow the container's clock (the local run's too)
 
     def ensure_user(self, user_id: str, username: str = "", now: datetime | None = None) -> bool:
         """Create the user's companion if it does not exist; True when it was created now."""
@@ -27,7 +28,7 @@ class UserService:
         traits = generate_big_five(user_id, salt=self._salt)
         try:
             created = self.profiles.create_user(user_id, username, traits, baseline_pad(traits), initial_needs(),
-                                                now=now)
+                                                now=now if now is not None else self._clock() if self._clock else None)
         except Exception as exc:
             raise UserCreationError(f"creating the companion for user {user_id} failed: {exc}") from exc
         if created:

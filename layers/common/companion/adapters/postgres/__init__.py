@@ -5,8 +5,12 @@ from .database import Database
 from .interactions import InteractionRepository
 from .memories import MemoryRepository, PostgresSearchIndex
 from .needs import NeedsRepository
+from .proactive import OutreachRepository
 from .profiles import ProfileRepository
 from .quirks import QuirkRepository
+from .schedules import ScheduleRepository
 
-__all__ = ["Database", "InteractionRepository", "MemoryRepository", "NeedsRepository", "PostgresSearchIndex",
-           "ProfileRepository", "QuirkRepository"]
+__all__ = [
+    "Database", "InteractionRepository", "MemoryRepository", "NeedsRepository", "OutreachRepository",
+    "PostgresSearchIndex", "ProfileRepository", "QuirkRepository", "ScheduleRepository",
+]

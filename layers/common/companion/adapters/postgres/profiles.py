@@ -72,9 +72,10 @@ class ProfileRepository:
         all of it. Returns False when the user already existed (a concurrent first message)."""
         with self.db.scoped(user_id) as tx:
             created = tx.execute(
-                """INSERT INTO user_profiles (user_id, discord_username, status)
-                   VALUES (%s, %s, 'active') ON CONFLICT (user_id) DO NOTHING RETURNING id""",
-                (user_id, username),
+                """INSERT INTO user_profiles (user_id, discord_username, status, created_at, last_active)
+                   VALUES (%s, %s, 'active', COALESCE(%s, NOW()), COALESCE(%s, NOW()))
+                   ON CONFLICT (user_id) DO NOTHING RETURNING id""",
+                (user_id, username, now, now),
             ).fetchone()
             if created is None:
                 return False

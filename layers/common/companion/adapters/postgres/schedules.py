@@ -1,0 +1,131 @@
+"""Cross-user, set-based statements for the scheduled jobs. Each runs in ``Database.unscoped()``:
+one statement over all users, never a loop of queries per user (the per-user work is fanned out
+to the work queue and done in ``Database.scoped``)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from ...domain.proactive import MIN_HOURS_AWAY
+from .database import Database
+
+# Decisions not to send are kept a week (enough to explain a quiet week); sent ones and reports 90 days.
+DECLINED_RETENTION_DAYS = 7
+DECISION_RETENTION_DAYS = 90
+REPORT_RETENTION_DAYS = 90
+
+
+class ScheduleRepository:
+    def __init__(self, db: Database):
+        self.db = db
+
+    # --- run bookkeeping -------------------------------------------------------------------------
+
+    def record_run(self, job: str, scheduled_for: datetime, started: datetime, finished: datetime, *,
+                   users_selected: int = 0, jobs_enqueued: int = 0, rows_affected: int | None = None,
+                   summary: dict[str, Any] | None = None) -> bool:
+        """Records a finished run; False when this job already ran for this scheduled time
+        (EventBridge Scheduler delivers at least once; every job is safe to run twice)."""
+        with self.db.unscoped() as conn:
+            cur = conn.execute(
+                """INSERT INTO scheduled_runs (job, scheduled_for, started_at, finished_at, users_selected,
+                       jobs_enqueued, rows_affected, summary)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (job, scheduled_for) DO NOTHING""",
+                (job, scheduled_for, started, finished, users_selected, jobs_enqueued, rows_affected,
+                 Jsonb(summary or {})),
+            )
+        return cur.rowcount == 1
+
+    def get_run(self, job: str, scheduled_for: datetime) -> dict | None:
+        with self.db.unscoped() as conn:
+            return conn.execute("SELECT * FROM scheduled_runs WHERE job = %s AND scheduled_for = %s",
+                                (job, scheduled_for)).fetchone()
+
+    def reflection_summary(self, scheduled_for: datetime) -> dict[str, int]:
+        """How the night's per-user reflections went, by status."""
+        with self.db.unscoped() as conn:
+            rows = conn.execute(
+                "SELECT status, count(*) AS n FROM reflection_reports WHERE scheduled_for = %s GROUP BY status",
+                (scheduled_for,),
+            ).fetchall()
+        return {r["status"]: r["n"] for r in rows}
+
+    # --- proactive sweep -------------------------------------------------------------------------
+
+    def claim_proactive_candidates(self, now: datetime, recheck_at: datetime, limit: int) -> list[str]:
+        """Users the proactive sweep should score now, claimed in one statement (their next check
+        moves to ``recheck_at``, so overlapping sweeps never pick the same user twice): outreach on,
+        not suspended, due, away for at least 4 hours, and outside their quiet hours in their own
+        time zone."""
+        with self.db.unscoped() as conn:
+            rows = conn.execute(
+                """WITH due AS (
+                       SELECT user_id FROM user_profiles p
+                       WHERE p.proactive_messaging_enabled AND p.status = 'active'
+                         AND p.proactive_next_check_at <= %(now)s
+                         AND p.last_active <= %(away)s
+                         AND NOT (CASE
+                             WHEN p.quiet_hours_start = p.quiet_hours_end THEN false
+                             WHEN p.quiet_hours_start < p.quiet_hours_end THEN
+                                 extract(hour FROM %(now)s AT TIME ZONE p.timezone)
+                                     BETWEEN p.quiet_hours_start AND p.quiet_hours_end - 1
+                             ELSE extract(hour FROM %(now)s AT TIME ZONE p.timezone) >= p.quiet_hours_start
+                                  OR extract(hour FROM %(now)s AT TIME ZONE p.timezone) < p.quiet_hours_end
+                         END)
+                       ORDER BY p.proactive_next_check_at
+                       LIMIT %(limit)s
+                       FOR UPDATE SKIP LOCKED
+                   )
+                   UPDATE user_profiles p SET proactive_next_check_at = %(recheck)s
+                   FROM due WHERE p.user_id = due.user_id
+                   RETURNING p.user_id""",
+                {"now": now, "away": now - timedelta(hours=MIN_HOURS_AWAY), "limit": limit,
+                 "recheck": recheck_at},
+            ).fetchall()
+        return [r["user_id"] for r in rows]
+
+    # --- nightly reflection ----------------------------------------------------------------------
+
+    def reflection_candidates(self, now: datetime, active_days: int) -> list[str]:
+        """The seed's get_active_users_for_reflection(days=7): users active in the window."""
+        with self.db.unscoped() as conn:
+            rows = conn.execute(
+                "SELECT user_id FROM user_profiles WHERE last_active > %s AND last_active <= %s ORDER BY user_id",
+                (now - timedelta(days=active_days), now),
+            ).fetchall()
+        return [r["user_id"] for r in rows]
+
+    # --- retention -------------------------------------------------------------------------------
+
+    def purge(self, now: datetime) -> dict[str, int]:
+        """Deletes what has outlived its use, set-wise: declined/blocked decisions after a week,
+        every decision, reflection report and run record after 90 days, and each user's
+        interactions past their data_retention_days (except those a security incident cites)."""
+        out = {}
+        with self.db.unscoped() as conn:
+            out["decisions_declined"] = conn.execute(
+                "DELETE FROM proactive_decisions WHERE outcome <> 'send' AND decided_at < %s",
+                (now - timedelta(days=DECLINED_RETENTION_DAYS),),
+            ).rowcount
+            out["decisions"] = conn.execute(
+                "DELETE FROM proactive_decisions WHERE decided_at < %s",
+                (now - timedelta(days=DECISION_RETENTION_DAYS),),
+            ).rowcount
+            out["reflection_reports"] = conn.execute(
+                "DELETE FROM reflection_reports WHERE scheduled_for < %s",
+                (now - timedelta(days=REPORT_RETENTION_DAYS),),
+            ).rowcount
+            out["scheduled_runs"] = conn.execute(
+                "DELETE FROM scheduled_runs WHERE scheduled_for < %s",
+                (now - timedelta(days=REPORT_RETENTION_DAYS),),
+            ).rowcount
+            out["interactions"] = conn.execute(
+                """DELETE FROM interactions i USING user_profiles p
+                   WHERE p.user_id = i.user_id
+                     AND i.timestamp < %s - make_interval(days => p.data_retention_days)
+                     AND NOT EXISTS (SELECT 1 FROM security_incidents s WHERE s.interaction_id = i.id)""",
+                (now,),
+            ).rowcount
+        return out
