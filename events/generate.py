@@ -148,6 +148,29 @@ def sqs_record(body: dict, sequence: int) -> dict:
     }
 
 
+def scheduled(name: str, time: str) -> dict:
+    """What the schedule's Input in template.yaml becomes when EventBridge Scheduler fires it."""
+    from datetime import datetime
+
+    from companion.domain.schedules import SCHEDULES, scheduled_event
+
+    schedule = next(s for s in SCHEDULES if s.name == name)
+    at = datetime.fromisoformat(time.replace("Z", "+00:00"))
+    return scheduled_event(schedule, at, account="123456789012", region="us-east-1")
+
+
+def job(kind: str, user_id: str, slot: str, sequence: int) -> dict:
+    """A per-user job as a sweep fans it out: an SQS FIFO record on the turn queue."""
+    from companion.domain.schedules import UserJob
+
+    body = {"job": kind, "user_id": user_id, "slot": slot}
+    record = sqs_record({"interaction_id": UserJob.from_dict(body).dedup_id, **body}, sequence)
+    record["body"] = json.dumps(body)
+    record["attributes"]["MessageGroupId"] = user_id
+    record["attributes"]["SenderId"] = f"AROAEXAMPLE:companion-{'ProactiveSweep' if kind == 'proactive' else 'ReflectionSweep'}Function"
+    return record
+
+
 def main() -> None:
     puppy = command("1300000000000001001", "companion", {"message": "I got a new puppy today!"})
     sparky = command("1300000000000001002", "companion", {"message": "His name is Sparky and he's a golden retriever."})
@@ -163,6 +186,12 @@ def main() -> None:
             body={"user_id": USER["id"], "message": "I got a new puppy today!", "username": USER["username"]}),
         "api/personality_current.json": api_event("GET", f"/personality/current/{USER['id']}", key=SAMPLE_API_CLIENT_KEY),
         "api/admin_stats.json": api_event("GET", "/admin/stats", key=SAMPLE_API_ADMIN_KEY),
+        "need_decay/scheduled.json": scheduled("need-decay", "2025-11-25T14:00:00Z"),
+        "proactive_sweep/scheduled.json": scheduled("proactive-sweep", "2025-11-25T14:05:00Z"),
+        "reflection_sweep/scheduled.json": scheduled("nightly-reflection", "2025-11-26T03:00:00Z"),
+        "retention_purge/scheduled.json": scheduled("retention-purge", "2025-11-26T04:30:00Z"),
+        "turn_worker/proactive_job.json": {"Records": [job("proactive", USER["id"], "2025-11-25T14:05:00+00:00", 3)]},
+        "turn_worker/reflection_job.json": {"Records": [job("reflection", USER["id"], "2025-11-26T03:00:00+00:00", 4)]},
         "migrate/create.json": {
             "RequestType": "Create",
             "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:companion-MigrateFunction",

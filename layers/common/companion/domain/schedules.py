@@ -67,9 +67,10 @@ def fire_times(expression: str, after: datetime, until: datetime) -> Iterator[da
 
 
 def scheduled_event(schedule: Schedule, at: datetime, *, account: str = "000000000000",
-                    region: str = "local") -> dict[str, Any]:
-    """The event EventBridge Scheduler delivers to a Lambda target with the default (no Input)
-    payload: the schedule ARN as resource and the scheduled time."""
+                    region: str = "local", attempt: int = 1) -> dict[str, Any]:
+    """The event each schedule in template.yaml sends its function: the EventBridge "Scheduled
+    Event" shape, its Input filled in by the scheduler's context attributes (scheduled time,
+    schedule ARN, execution id, attempt number)."""
     arn = f"arn:aws:scheduler:{region}:{account}:schedule/default/companion-{schedule.name}"
     return {
         "version": "0",
@@ -80,6 +81,7 @@ def scheduled_event(schedule: Schedule, at: datetime, *, account: str = "0000000
         "time": at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": region,
         "resources": [arn],
+        "attempt": str(attempt),
         "detail": {},
     }
 

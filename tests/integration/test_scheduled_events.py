@@ -1,0 +1,151 @@
+"""Every scheduled event in events/ drives its handler in-process against SQS FIFO (moto) and the
+embedded engines; the jobs the sweeps queue are run by the worker, read back from SQS."""
+import json
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from companion.adapters.queues import SqsTurnQueue
+from companion.domain.schedules import scheduled_time
+from companion.local.functions import load_handler
+from companion.local.runtime import LocalRuntime
+from tests.sample_events import sample_event
+
+SAMPLE_USER = "1300000000000000001"  # the user the sample events talk about
+
+
+@pytest.fixture
+def sqs():
+    with mock_aws():
+        client = boto3.client("sqs", region_name="us-east-1")
+        url = client.create_queue(
+            QueueName="companion-TurnQueue.fifo",
+            Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
+        )["QueueUrl"]
+        yield client, url
+
+
+def runtime_at(tmp_path, database_url, embedder, sqs, at):
+    """The embedded engines on a frozen clock; turns go through the in-process queue, and the
+    schedules' sweeps (built on first use, after the users exist) queue their jobs on SQS."""
+    client, url = sqs
+    rt = LocalRuntime(tmp_path, database_url=database_url, qdrant_path=":memory:", embedder=embedder,
+                      frozen_at=at)
+    rt.container.webhook  # built now, with the in-process queue the runtime drains
+    rt.container.__dict__["queue"] = SqsTurnQueue(url, client)
+    return rt
+
+
+def received_records(sqs):
+    """What the sweep queued, as the SQS event the worker's event source mapping would deliver."""
+    client, url = sqs
+    messages = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                      AttributeNames=["All"])["Messages"]
+    return {"Records": [
+        {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+         "attributes": m["Attributes"], "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
+         "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:companion-TurnQueue.fifo",
+         "awsRegion": "us-east-1"} for m in messages]}
+
+
+def test_need_decay_event_grows_every_users_needs(tmp_path, database_url, embedder, sqs, lambda_context):
+    event = sample_event("need_decay/scheduled.json")
+    at = scheduled_time(event)
+    rt = runtime_at(tmp_path, database_url, embedder, sqs, at - timedelta(hours=10))
+    try:
+        rt.send("companion", {"message": "hello"}, user_id=SAMPLE_USER)
+        before = {n.need_type: n.current_level for n in rt.container.needs_repo.get_needs(SAMPLE_USER)}
+        rt.clock.advance_to(at)
+        result = load_handler("need_decay").handler(event, lambda_context)
+        after = {n.need_type: n.current_level for n in rt.container.needs_repo.get_needs(SAMPLE_USER)}
+    finally:
+        rt.close()
+    assert result["status"] == "done" and result["rows_affected"] == 5
+    assert after["rest"] == pytest.approx(min(1.0, before["rest"] + 10 * 0.04))
+    assert after["social"] == pytest.approx(before["social"] + 10 * 0.03)
+
+
+def test_proactive_sweep_event_queues_one_job_per_due_user_and_the_worker_runs_it(
+        tmp_path, database_url, embedder, sqs, lambda_context):
+    event = sample_event("proactive_sweep/scheduled.json")
+    at = scheduled_time(event)
+    rt = runtime_at(tmp_path, database_url, embedder, sqs, at - timedelta(hours=30))
+    try:
+        rt.send("companion", {"message": "I'm training for a marathon"}, user_id=SAMPLE_USER)
+        rt.send("companion", {"message": "just said hi"}, user_id="1300000000000000002")
+        rt.clock.advance_to(at - timedelta(hours=1))
+        rt.send("companion", {"message": "still here"}, user_id="1300000000000000002")  # active: not due
+        rt.clock.advance_to(at)
+        result = load_handler("proactive_sweep").handler(event, lambda_context)
+        assert result == {"job": "proactive-sweep", "status": "done", "users_selected": 1, "jobs_enqueued": 1}
+        again = load_handler("proactive_sweep").handler(event, lambda_context)  # delivered twice
+        assert again["users_selected"] == 0
+        batch = received_records(sqs)
+        [record] = batch["Records"]
+        assert record["attributes"]["MessageGroupId"] == SAMPLE_USER
+        assert json.loads(record["body"]) == {"job": "proactive", "user_id": SAMPLE_USER, "slot": at.isoformat()}
+        assert rt._worker_handler(batch, lambda_context) == {"batchItemFailures": []}
+        [decision] = rt.container.outreach_repo.list_decisions(SAMPLE_USER)
+        assert decision.slot == at and decision.outcome in ("send", "decline", "blocked")
+    finally:
+        rt.close()
+
+
+def test_reflection_sweep_event_fans_out_and_each_job_writes_a_report(
+        tmp_path, database_url, embedder, sqs, lambda_context):
+    event = sample_event("reflection_sweep/scheduled.json")
+    at = scheduled_time(event)
+    rt = runtime_at(tmp_path, database_url, embedder, sqs, at - timedelta(hours=6))
+    try:
+        for i in range(6):
+            rt.send("companion", {"message": f"Practised the cello for {i + 1} hours, love it"}, user_id=SAMPLE_USER)
+        rt.clock.advance_to(at)
+        result = load_handler("reflection_sweep").handler(event, lambda_context)
+        assert (result["users_selected"], result["jobs_enqueued"]) == (1, 1)
+        batch = received_records(sqs)
+        assert rt._worker_handler(batch, lambda_context) == {"batchItemFailures": []}
+        report = rt.container.outreach_repo.reflection_report(SAMPLE_USER, at)
+    finally:
+        rt.close()
+    assert report["status"] == "succeeded", report
+    assert report["report"]["personality_evolution"]["status"] == "evolved"
+    assert report["report"]["day"]["conversation"]["messages"] == 6
+    assert report["report"]["memory_consolidation"] == {"status": "not_available"}
+
+
+def test_retention_purge_event_deletes_what_outlived_its_retention(
+        tmp_path, database_url, embedder, sqs, lambda_context):
+    event = sample_event("retention_purge/scheduled.json")
+    at = scheduled_time(event)
+    rt = runtime_at(tmp_path, database_url, embedder, sqs, at - timedelta(days=400))
+    try:
+        rt.send("companion", {"message": "a very old message"}, user_id=SAMPLE_USER)
+        rt.clock.advance_to(at - timedelta(days=1))
+        rt.send("companion", {"message": "a recent one"}, user_id=SAMPLE_USER)
+        rt.clock.advance_to(at)
+        result = load_handler("retention_purge").handler(event, lambda_context)
+        left = [i.user_message for i in rt.container.interaction_repo.list_interactions(SAMPLE_USER)]
+    finally:
+        rt.close()
+    assert result["deleted"]["interactions"] == 1 and left == ["a recent one"]
+
+
+def test_sample_job_records_run_through_the_worker(runtime, lambda_context):
+    runtime.send("companion", {"message": "Hello!"}, user_id=SAMPLE_USER)
+    for path in ("turn_worker/proactive_job.json", "turn_worker/reflection_job.json"):
+        result = load_handler("turn_worker").handler(sample_event(path), lambda_context)
+        assert result == {"batchItemFailures": []}, path
+    assert runtime.container.outreach_repo.list_decisions(SAMPLE_USER)
+    slot = datetime(2025, 11, 26, 3, 0, tzinfo=timezone.utc)
+    assert runtime.container.outreach_repo.reflection_report(SAMPLE_USER, slot) is not None
+
+
+def test_a_malformed_scheduled_event_is_refused_clearly(lambda_context, runtime):
+    from companion.domain.schedules import InvalidScheduledEvent
+
+    with pytest.raises(InvalidScheduledEvent, match="time"):
+        load_handler("proactive_sweep").handler({"detail-type": "Scheduled Event"}, lambda_context)
+    with pytest.raises(InvalidScheduledEvent, match="ISO"):
+        load_handler("need_decay").handler({"time": "yesterday"}, lambda_context)
