@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user-id", default="100000000000000001", help="the Discord user you speak as")
     parser.add_argument("--username", default=os.environ.get("USER") or "you")
     parser.add_argument("--verbose", action="store_true", help="show the handlers' logs")
+    parser.add_argument("--clock-start", default=os.environ.get("COMPANION_CLOCK_START"),
+                        help="ISO time a new data folder's clock starts at (default: now)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
@@ -157,8 +159,11 @@ def main(argv: list[str] | None = None) -> int:
 
     interactive = sys.stdin.isatty()
     print(f"Starting the companion on embedded engines in {args.data_dir}/ ...", file=sys.stderr)
+    from datetime import datetime
+
+    start_at = datetime.fromisoformat(args.clock_start) if args.clock_start else None
     try:
-        runtime = LocalRuntime(Path(args.data_dir))
+        runtime = LocalRuntime(Path(args.data_dir), start_at=start_at)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:

@@ -28,13 +28,17 @@ def parse_duration(text: str) -> timedelta:
 
 
 class LocalClock:
-    def __init__(self, path: Path | None = None, *, frozen_at: datetime | None = None):
-        """``frozen_at``: time stands still there (tests) and moves only with advance_to."""
+    def __init__(self, path: Path | None = None, *, frozen_at: datetime | None = None,
+                 start_at: datetime | None = None):
+        """``frozen_at``: time stands still there (tests) and moves only with advance_to.
+        ``start_at``: a new clock (no saved offset yet) starts there and runs on from it."""
         self._path = path
         self._frozen_at = frozen_at
         self.offset = timedelta()
         if path is not None and path.exists():
             self.offset = timedelta(seconds=float(json.loads(path.read_text())["offset_seconds"]))
+        elif start_at is not None:
+            self.offset = start_at - self._base()
 
     def _base(self) -> datetime:
         return self._frozen_at or datetime.now(timezone.utc)

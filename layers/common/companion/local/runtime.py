@@ -200,6 +200,7 @@ class LocalRuntime:
         functions_dir: Path | None = None,
         overrides: dict[str, Any] | None = None,
         frozen_at: datetime | None = None,
+        start_at: datetime | None = None,
     ):
         """``overrides`` replace container components (see Container): tests use them to run the
         production provider adapters against recorded fakes of the providers' HTTP APIs.
@@ -209,7 +210,7 @@ class LocalRuntime:
         data_dir.mkdir(parents=True, exist_ok=True)
         self._lock = DataDirLock(data_dir)
         # The local clock: wall time plus what :wait has added, kept with the data.
-        self.clock = LocalClock(data_dir / "clock.json", frozen_at=frozen_at)
+        self.clock = LocalClock(data_dir / "clock.json", frozen_at=frozen_at, start_at=start_at)
         self._server = None
         self.adopted_postgres: int | None = None  # pid of a server a killed run left behind
         try:

@@ -17,6 +17,29 @@ DECISION_RETENTION_DAYS = 90
 REPORT_RETENTION_DAYS = 90
 
 
+# The proactive sweep's candidate query (see claim_proactive_candidates).
+_CLAIM_SQL = """WITH due AS (
+    SELECT user_id FROM user_profiles p
+    WHERE p.proactive_messaging_enabled AND p.status = 'active'
+      AND p.proactive_next_check_at <= %(now)s
+      AND p.last_active <= %(away)s
+      AND NOT (CASE
+          WHEN p.quiet_hours_start = p.quiet_hours_end THEN false
+          WHEN p.quiet_hours_start < p.quiet_hours_end THEN
+              extract(hour FROM %(now)s AT TIME ZONE p.timezone)
+                  BETWEEN p.quiet_hours_start AND p.quiet_hours_end - 1
+          ELSE extract(hour FROM %(now)s AT TIME ZONE p.timezone) >= p.quiet_hours_start
+               OR extract(hour FROM %(now)s AT TIME ZONE p.timezone) < p.quiet_hours_end
+      END)
+    ORDER BY p.proactive_next_check_at
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE user_profiles p SET proactive_next_check_at = %(recheck)s
+FROM due WHERE p.user_id = due.user_id
+RETURNING p.user_id"""
+
+
 class ScheduleRepository:
     def __init__(self, db: Database):
         self.db = db
@@ -61,26 +84,7 @@ class ScheduleRepository:
         time zone."""
         with self.db.unscoped() as conn:
             rows = conn.execute(
-                """WITH due AS (
-                       SELECT user_id FROM user_profiles p
-                       WHERE p.proactive_messaging_enabled AND p.status = 'active'
-                         AND p.proactive_next_check_at <= %(now)s
-                         AND p.last_active <= %(away)s
-                         AND NOT (CASE
-                             WHEN p.quiet_hours_start = p.quiet_hours_end THEN false
-                             WHEN p.quiet_hours_start < p.quiet_hours_end THEN
-                                 extract(hour FROM %(now)s AT TIME ZONE p.timezone)
-                                     BETWEEN p.quiet_hours_start AND p.quiet_hours_end - 1
-                             ELSE extract(hour FROM %(now)s AT TIME ZONE p.timezone) >= p.quiet_hours_start
-                                  OR extract(hour FROM %(now)s AT TIME ZONE p.timezone) < p.quiet_hours_end
-                         END)
-                       ORDER BY p.proactive_next_check_at
-                       LIMIT %(limit)s
-                       FOR UPDATE SKIP LOCKED
-                   )
-                   UPDATE user_profiles p SET proactive_next_check_at = %(recheck)s
-                   FROM due WHERE p.user_id = due.user_id
-                   RETURNING p.user_id""",
+                _CLAIM_SQL,
                 {"now": now, "away": now - timedelta(hours=MIN_HOURS_AWAY), "limit": limit,
                  "recheck": recheck_at},
             ).fetchall()
