@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit bench reindex bench-personality register-commands lint-template sam-build clean api api-key api-docs
+.PHONY: run test unit bench reindex bench-personality bench-outreach register-commands lint-template sam-build clean api api-key api-docs
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt layers/common/pyproject.toml functions/api/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ reindex: $(STAMP)
 # The schedules' set-based statements (need growth, baseline drift) over 100k users, with plans.
 bench-personality: $(STAMP)
 	$(PY) benchmarks/bench_personality.py
+
+# The schedules over 100,000 users (need growth, sweep candidate query, nightly selection, scoring).
+bench-outreach: $(STAMP)
+	$(PY) benchmarks/bench_outreach.py
 
 # Registers the slash commands with Discord (needs DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN).
 register-commands: $(STAMP)

@@ -89,15 +89,7 @@ CREATE TABLE reflection_reports (
 
 CREATE INDEX idx_reflection_reports_night ON reflection_reports (scheduled_for, status);
 
--- Row-level security on the per-user tables (the security issue's pattern).
-ALTER TABLE proactive_decisions ENABLE ROW LEVEL SECURITY;
-ALTER TABLE proactive_decisions FORCE ROW LEVEL SECURITY;
-CREATE POLICY proactive_decisions_owner ON proactive_decisions
-    USING (user_id = current_setting('app.user_id', true))
-    WITH CHECK (user_id = current_setting('app.user_id', true));
-
-ALTER TABLE reflection_reports ENABLE ROW LEVEL SECURITY;
-ALTER TABLE reflection_reports FORCE ROW LEVEL SECURITY;
-CREATE POLICY reflection_reports_owner ON reflection_reports
-    USING (user_id = current_setting('app.user_id', true))
-    WITH CHECK (user_id = current_setting('app.user_id', true));
+-- Row-level security: migration 010's event trigger protected both per-user tables as they were
+-- created (forced RLS, the user_isolation and cross_user_jobs policies); said here for the reader.
+SELECT companion_protect('proactive_decisions');
+SELECT companion_protect('reflection_reports');
