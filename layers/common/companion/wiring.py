@@ -410,11 +410,12 @@ class Container:
 
     @cached_property
     def proactive(self):
+        from .adapters.breakers import GuardedReplyModel
         from .services.proactive import ProactiveService
 
         return ProactiveService(
             outreach=self.outreach_repo, needs=self.needs_repo, profiles=self.profile_repo,
-            reply_model=self.reply_model, discord=self.discord,
+            reply_model=GuardedReplyModel(self.reply_model, self.breakers["reply model"]), discord=self.discord,
             interactions=self.interaction_repo, uow=self.database, clock=self.clock,
             personality=self.personality, max_per_day=self.settings.max_proactive_per_day,
         )
