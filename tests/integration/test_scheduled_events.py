@@ -112,7 +112,7 @@ def test_reflection_sweep_event_fans_out_and_each_job_writes_a_report(
     assert report["status"] == "succeeded", report
     assert report["report"]["personality_evolution"]["status"] == "evolved"
     assert report["report"]["day"]["conversation"]["messages"] == 6
-    assert report["report"]["memory_consolidation"] == {"status": "not_available"}
+    assert "memory_consolidation" in report["report"] and not report["report"]["errors"]
 
 
 def test_retention_purge_event_deletes_what_outlived_its_retention(

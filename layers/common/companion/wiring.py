@@ -422,14 +422,13 @@ class Container:
 
     @cached_property
     def nightly_steps(self) -> dict:
-        """The per-user nightly jobs the reflection calls, by name; a step whose service does not
-        exist yet is None and the report says "not_available" (memory consolidation, until the
-        memory lifecycle's lands)."""
+        """The per-user nightly jobs the reflection calls, by name (a None step is reported as
+        "not_available")."""
         from .services.reflection import as_report
 
         return {
             "personality_evolution": lambda user_id, now: as_report(self.personality.evolve(user_id, now)),
-            "memory_consolidation": None,
+            "memory_consolidation": lambda user_id, now: as_report(self.consolidation.consolidate_user(user_id, now)),
         }
 
     @cached_property
