@@ -74,6 +74,21 @@ def _say(content: str) -> WebhookResponse:
     return WebhookResponse(200, {"type": CHANNEL_MESSAGE, "data": {"content": content, "flags": EPHEMERAL}})
 
 
+def _turn(interaction: dict, user: dict, command: str, options: dict) -> Turn:
+    """The queued turn for a slash command or a button press (ValueError when it cannot be one)."""
+    return Turn(
+        interaction_id=str(interaction.get("id") or ""),
+        application_id=str(interaction.get("application_id") or ""),
+        token=str(interaction.get("token") or ""),
+        user_id=str(user.get("id") or ""),
+        username=_username(user),
+        command=command,
+        options=options,
+        channel_id=_plain_id(interaction.get("channel_id")),
+        guild_id=_plain_id(interaction.get("guild_id")),
+    )
+
+
 class InteractionWebhook:
     def __init__(self, public_key_hex: str, queue: TurnQueue, *, clock: Callable[[], float] = time.time):
         """``clock`` returns the current Unix time in seconds (the replay window's "now")."""
@@ -134,17 +149,7 @@ class InteractionWebhook:
         if not _plain_ids(interaction, user):
             return _error(400, "interaction id, application id, token and user id must be plain strings")
         try:
-            turn = Turn(
-                interaction_id=str(interaction.get("id") or ""),
-                application_id=str(interaction.get("application_id") or ""),
-                token=str(interaction.get("token") or ""),
-                user_id=str(user.get("id") or ""),
-                username=_username(user),
-                command=command,
-                options=dict(options),
-                channel_id=_plain_id(interaction.get("channel_id")),
-                guild_id=_plain_id(interaction.get("guild_id")),
-            )
+            turn = _turn(interaction, user, command, dict(options))
         except ValueError as exc:
             return _error(400, str(exc))
         try:
@@ -181,17 +186,7 @@ class InteractionWebhook:
         if not _plain_ids(interaction, user):
             return _error(400, "interaction id, application id, token and user id must be plain strings")
         try:
-            turn = Turn(
-                interaction_id=str(interaction.get("id") or ""),
-                application_id=str(interaction.get("application_id") or ""),
-                token=str(interaction.get("token") or ""),
-                user_id=str(user.get("id") or ""),
-                username=_username(user),
-                command=name,
-                options=options,
-                channel_id=_plain_id(interaction.get("channel_id")),
-                guild_id=_plain_id(interaction.get("guild_id")),
-            )
+            turn = _turn(interaction, user, name, options)
         except ValueError as exc:
             return _error(400, str(exc))
         try:
