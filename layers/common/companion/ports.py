@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # the interactions function imports this module and must stay
     )
     from .domain.api_access import ApiKey, IdempotencyRecord
     from .domain.needs import Need
-    from .domain.operations import FleetStats, TurnMetrics, UserSummary
+    from .domain.operations import FleetStats, IncidentSummary, TurnMetrics, UserSummary
     from .domain.pad import PAD
     from .domain.personality import BigFive
     from .domain.quirks import Exchange, Pattern, Quirk
@@ -363,6 +363,9 @@ class FleetStore(Protocol):
     def turn_metrics(self, since: datetime) -> TurnMetrics: ...
 
     def users_with_pending_memories(self, limit: int) -> list[str]: ...
+
+    def list_incidents(self, limit: int, after: tuple[datetime, str] | None = None, *,
+                       user_id: str | None = None, unreviewed_only: bool = False) -> list[IncidentSummary]: ...
 
 
 # --- contradictions between memories (issue 8) -------------------------------------------------

@@ -19,6 +19,7 @@ USER_ROUTES = [
 ADMIN_ROUTES = [
     ("GET", "/admin/users", None),
     ("GET", "/admin/stats", None),
+    ("GET", "/admin/security/incidents", None),
     ("POST", "/admin/cleanup", {}),
     ("GET", "/health/detailed", None),
     ("GET", "/health/metrics", None),

@@ -250,6 +250,26 @@ class UserPage(Model):
     next_cursor: str | None
 
 
+class IncidentOut(Model):
+    id: int
+    user_id: str
+    incident_type: str
+    severity: str
+    confidence: float
+    detection_method: str | None
+    detected_content: str = Field(description="the message that was flagged (never stored as a memory)")
+    escalation_level: int | None
+    detected_at: datetime
+    admin_reviewed: bool
+    false_positive: bool | None
+    admin_notes: str | None
+
+
+class IncidentPage(Model):
+    items: list[IncidentOut]
+    next_cursor: str | None
+
+
 class StatsResponse(Model):
     users_total: int
     users_active_24h: int

@@ -17,6 +17,22 @@ class UserSummary:
 
 
 @dataclass(frozen=True)
+class IncidentSummary:
+    id: int
+    user_id: str
+    incident_type: str
+    severity: str
+    confidence: float
+    detection_method: str | None
+    detected_content: str
+    escalation_level: int | None
+    detected_at: datetime
+    admin_reviewed: bool
+    false_positive: bool | None
+    admin_notes: str | None
+
+
+@dataclass(frozen=True)
 class FleetStats:
     users_total: int
     users_active_24h: int

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Mapping
 
-from ..domain.operations import CheckResult, FleetStats, TurnMetrics, UserSummary, overall_status
+from ..domain.operations import (
+    CheckResult, FleetStats, IncidentSummary, TurnMetrics, UserSummary, overall_status,
+)
 from ..ports import FleetStore, IdempotencyStore
 from .memory import MemoryService
 
@@ -32,6 +34,10 @@ class AdminService:
 
     def users(self, *, limit: int, after: tuple[datetime, str] | None = None) -> list[UserSummary]:
         return self.fleet.list_users(limit, after)
+
+    def incidents(self, *, limit: int, after: tuple[datetime, str] | None = None, user_id: str | None = None,
+                  unreviewed_only: bool = False) -> list[IncidentSummary]:
+        return self.fleet.list_incidents(limit, after, user_id=user_id, unreviewed_only=unreviewed_only)
 
     def stats(self) -> FleetStats:
         return self.fleet.stats(self.clock())

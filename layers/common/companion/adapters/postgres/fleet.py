@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ...domain.operations import FleetStats, TurnMetrics, UserSummary
+from ...domain.operations import FleetStats, IncidentSummary, TurnMetrics, UserSummary
 from .database import Database
 
 
@@ -79,3 +79,27 @@ class FleetRepository:
                 (limit,),
             ).fetchall()
         return [row["user_id"] for row in rows]
+
+    def list_incidents(self, limit: int, after: tuple[datetime, str] | None = None, *,
+                       user_id: str | None = None, unreviewed_only: bool = False) -> list[IncidentSummary]:
+        """Security incidents, newest first, for review; ``after`` is the (detected_at, id) of the
+        previous page's last incident."""
+        where, params = ["TRUE"], []
+        if user_id is not None:
+            where.append("user_id = %s")
+            params.append(user_id)
+        if unreviewed_only:
+            where.append("NOT coalesce(admin_reviewed, false)")
+        if after is not None:
+            where.append("(detected_at, id) < (%s, %s)")
+            params += [after[0], int(after[1])]
+        with self.db.unscoped() as conn:
+            rows = conn.execute(
+                f"""SELECT id, user_id, incident_type, severity, confidence, detection_method,
+                           detected_content, escalation_level, detected_at,
+                           coalesce(admin_reviewed, false) AS admin_reviewed, false_positive, admin_notes
+                    FROM security_incidents WHERE {" AND ".join(where)}
+                    ORDER BY detected_at DESC, id DESC LIMIT %s""",
+                (*params, limit),
+            ).fetchall()
+        return [IncidentSummary(**row) for row in rows]

@@ -1,4 +1,4 @@
-"""GET /admin/users, GET /admin/stats, POST /admin/cleanup (admin keys only)."""
+"""GET /admin/users, GET /admin/stats, GET /admin/security/incidents, POST /admin/cleanup (admin keys only)."""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -9,9 +9,11 @@ from fastapi import APIRouter, Body, Depends, Query
 
 from ...wiring import Container
 from ..auth import ADMIN_ONLY, admin, container
-from ..errors import error_responses
+from ..errors import ApiError, error_responses
 from ..pagination import decode_cursor, next_cursor
-from ..schemas import CleanupRequest, CleanupResponse, StatsResponse, UserOut, UserPage
+from ..schemas import (
+    USER_ID_PATTERN, CleanupRequest, CleanupResponse, IncidentOut, IncidentPage, StatsResponse, UserOut, UserPage,
+)
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(admin)])
 ERRORS = error_responses(401, 403, 422)
@@ -32,6 +34,23 @@ def users(
 @router.get("/stats", response_model=StatsResponse, responses=ERRORS, openapi_extra=ADMIN_ONLY, summary="Totals across all users")
 def stats(c: Annotated[Container, Depends(container)]) -> StatsResponse:
     return StatsResponse(**asdict(c.admin.stats()))
+
+
+@router.get("/security/incidents", response_model=IncidentPage, responses=ERRORS, openapi_extra=ADMIN_ONLY,
+            summary="Security incidents for review, newest first, paged")
+def incidents(
+    c: Annotated[Container, Depends(container)],
+    user_id: Annotated[str | None, Query(pattern=USER_ID_PATTERN, max_length=100, description="one user's only")] = None,
+    unreviewed: Annotated[bool, Query(description="only those no operator has reviewed")] = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")] = None,
+) -> IncidentPage:
+    after = decode_cursor(cursor)
+    if after is not None and not after[1].isdigit():
+        raise ApiError("invalid_cursor", "This cursor was not issued by this API (use next_cursor as given).")
+    rows = c.admin.incidents(limit=limit, after=after, user_id=user_id, unreviewed_only=unreviewed)
+    return IncidentPage(items=[IncidentOut(**asdict(i)) for i in rows],
+                        next_cursor=next_cursor(rows, limit, lambda i: (i.detected_at, str(i.id))))
 
 
 @router.post("/cleanup", response_model=CleanupResponse, responses=ERRORS,
