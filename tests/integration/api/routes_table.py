@@ -20,6 +20,7 @@ ADMIN_ROUTES = [
     ("GET", "/admin/users", None),
     ("GET", "/admin/stats", None),
     ("GET", "/admin/security/incidents", None),
+    ("POST", "/admin/security/incidents/{incident}/false-positive", {"user_id": "{user}", "notes": "a film quote"}),
     ("POST", "/admin/cleanup", {}),
     ("GET", "/health/detailed", None),
     ("GET", "/health/metrics", None),
@@ -27,19 +28,19 @@ ADMIN_ROUTES = [
 PUBLIC_ROUTES = [("GET", "/health")]
 
 
-def fill(value, user: str):
+def fill(value, user: str, incident: int = 1):
     if isinstance(value, str):
-        return value.replace("{user}", user)
+        return value.replace("{user}", user).replace("{incident}", str(incident))
     if isinstance(value, dict):
         return {k: fill(v, user) for k, v in value.items()}
     return value
 
 
-def request(client, method: str, path: str, body, user: str, headers: dict | None = None):
-    return client.request(method, fill(path, user), json=fill(body, user) if body is not None else None,
-                          headers=headers or {})
+def request(client, method: str, path: str, body, user: str, headers: dict | None = None, incident: int = 1):
+    return client.request(method, fill(path, user, incident),
+                          json=fill(body, user, incident) if body is not None else None, headers=headers or {})
 
 
 def templated(path: str) -> str:
     """The app's path template for a table path ("/chat/session/{user}" -> "{user_id}")."""
-    return path.replace("{user}", "{user_id}")
+    return path.replace("{user}", "{user_id}").replace("{incident}", "{incident_id}")

@@ -26,6 +26,7 @@ ErrorCode = Literal[
     "forbidden",                # 403: the key may not act for this user, or the route needs an admin key
     "not_found",                # 404: no such route
     "user_not_found",           # 404: no companion for this user id yet
+    "incident_not_found",       # 404: the user has no security incident with this id
     "method_not_allowed",       # 405
     "idempotency_in_progress",  # 409: the first request with this Idempotency-Key is still running
     "validation_error",         # 422: the request does not match the schema
@@ -41,6 +42,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "forbidden": (403, "The key may not act for this user, or the route needs an admin key."),
     "not_found": (404, "No such route."),
     "user_not_found": (404, "No companion for this user id yet (the user's first message creates it)."),
+    "incident_not_found": (404, "This user has no security incident with this id."),
     "method_not_allowed": (405, "The route exists, not with this method."),
     "idempotency_in_progress": (409, "The first request with this Idempotency-Key is still running; retry after `Retry-After`."),
     "validation_error": (422, "The request does not match the schema; `details` lists each problem."),

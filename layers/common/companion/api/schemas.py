@@ -270,6 +270,17 @@ class IncidentPage(Model):
     next_cursor: str | None
 
 
+class FalsePositiveRequest(Model):
+    user_id: str = UserIdField
+    notes: str = Field(default="", max_length=1000, pattern=r"^[^\x00]*$", description="why it was not an attack")
+
+
+class FalsePositiveResponse(Model):
+    incident_id: int
+    user_id: str
+    escalation_level: int = Field(description="the user's level now: 0 none, 1 warned, 2 restricted, 3 suspended")
+
+
 class StatsResponse(Model):
     users_total: int
     users_active_24h: int

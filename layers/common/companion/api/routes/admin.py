@@ -1,18 +1,20 @@
-"""GET /admin/users, GET /admin/stats, GET /admin/security/incidents, POST /admin/cleanup (admin keys only)."""
+"""GET /admin/users, GET /admin/stats, GET /admin/security/incidents (and false-positive marking),
+POST /admin/cleanup (admin keys only)."""
 from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 
 from ...wiring import Container
 from ..auth import ADMIN_ONLY, admin, container
 from ..errors import ApiError, error_responses
 from ..pagination import decode_cursor, next_cursor
 from ..schemas import (
-    USER_ID_PATTERN, CleanupRequest, CleanupResponse, IncidentOut, IncidentPage, StatsResponse, UserOut, UserPage,
+    USER_ID_PATTERN, CleanupRequest, CleanupResponse, FalsePositiveRequest, FalsePositiveResponse, IncidentOut,
+    IncidentPage, StatsResponse, UserOut, UserPage,
 )
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(admin)])
@@ -51,6 +53,21 @@ def incidents(
     rows = c.admin.incidents(limit=limit, after=after, user_id=user_id, unreviewed_only=unreviewed)
     return IncidentPage(items=[IncidentOut(**asdict(i)) for i in rows],
                         next_cursor=next_cursor(rows, limit, lambda i: (i.detected_at, str(i.id))))
+
+
+@router.post("/security/incidents/{incident_id}/false-positive", response_model=FalsePositiveResponse,
+             responses=error_responses(401, 403, 404, 422), openapi_extra=ADMIN_ONLY,
+             summary="Mark an incident a false positive: the user's escalation level drops accordingly")
+def false_positive(
+    incident_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: FalsePositiveRequest,
+    c: Annotated[Container, Depends(container)],
+) -> FalsePositiveResponse:
+    try:
+        level = c.security.mark_false_positive(body.user_id, incident_id, body.notes)
+    except LookupError:
+        raise ApiError("incident_not_found", "This user has no security incident with this id.") from None
+    return FalsePositiveResponse(incident_id=incident_id, user_id=body.user_id, escalation_level=level)
 
 
 @router.post("/cleanup", response_model=CleanupResponse, responses=ERRORS,
