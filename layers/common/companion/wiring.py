@@ -346,19 +346,34 @@ class Container:
                                     summarizer=summarizer)
 
     @cached_property
+    def guarded_discord(self):
+        from .adapters.breakers import GuardedDiscord
+
+        return GuardedDiscord(self.discord, self.breakers["discord"])
+
+    @cached_property
+    def commands(self):
+        from .services.commands import CommandService
+
+        return CommandService(
+            profiles=self.profile_repo, users=self.users, memory=self.memory, personality=self.personality,
+            discord=self.guarded_discord, clock=self.clock, control=self.memory_control,
+            conflicts=self.conflicts, consolidation=self.consolidation, settings=self.user_settings,
+        )
+
+    @cached_property
     def turns(self):
-        from .adapters.breakers import GuardedDiscord, GuardedReplyModel
+        from .adapters.breakers import GuardedReplyModel
         from .services.turn import TurnService
 
         return TurnService(
             uow=self.database, profiles=self.profile_repo, needs=self.needs_repo,
             interactions=self.interaction_repo, users=self.users, memory=self.memory,
             reply_model=GuardedReplyModel(self.reply_model, self.breakers["reply model"]),
-            discord=GuardedDiscord(self.discord, self.breakers["discord"]), clock=self.clock,
-            control=self.memory_control,
+            discord=self.guarded_discord, clock=self.clock, commands=self.commands,
             personality=self.personality, conflicts=self.conflicts, consolidation=self.consolidation,
             security=self.security, remember_replies=bool(self.settings.remember_replies),
-            outreach=self.outreach_repo, settings=self.user_settings,
+            outreach=self.outreach_repo,
         )
 
     @cached_property

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
+from .models import ReplyContext
+
 PERSONALITY_INJECTION_TEMPLATE = """You are an AI companion with a unique, evolving personality. Your responses should reflect these characteristics:
 
 CORE PERSONALITY (Big Five Traits - FIXED):
@@ -167,3 +169,27 @@ CONSOLIDATION_PROMPT = """These are things a person told their companion on diff
 {memories}
 
 Write one or two sentences that keep every fact (names, places, dates, numbers, feelings) and say what they add up to, in the third person ("They ..."). Output only the summary."""
+
+
+def reply_context(message, traits, pad, appraisal, needs, quirks, history, memories) -> ReplyContext:
+    """The seed's personality prompt (with what the message means to the user), the recent
+    exchanges, then the user's message."""
+    active_quirks = [(q.name, q.strength) for q in quirks]
+    system = personality_prompt(
+        traits=traits,
+        pad=pad.as_dict(),
+        emotion_label=pad.label,
+        quirks=active_quirks,
+        needs=[(n.need_type, n.current_level) for n in needs],
+        memories=memories,
+        event=appraisal.event.describe() if appraisal.event.valence else None,
+    )
+    messages = [{"role": "system", "content": system}]
+    for past in history:
+        if past.user_message:  # a message the companion started has no user side
+            messages.append({"role": "user", "content": past.user_message})
+        messages.append({"role": "assistant", "content": past.agent_response})
+    messages.append({"role": "user", "content": message})
+    return ReplyContext(messages=messages, user_message=message, emotion_label=pad.label,
+                        traits=traits, memories=memories, rule=appraisal.rule, event=appraisal.event,
+                        quirks=active_quirks)

@@ -36,6 +36,7 @@ class ControlReply:
     text: str
     file: tuple[str, bytes] | None = None  # (filename, content) attached to the reply
     buttons: tuple[Button, ...] | None = None  # None: no change; (): remove the buttons
+    embeds: tuple[dict, ...] = ()  # Discord embeds (the /personality card)
 
 
 def _quote(text: str, limit: int = 80) -> str:

@@ -1,4 +1,4 @@
-"""One turn of conversation, and the read-only commands, from a queued Turn to Discord.
+"""One turn of conversation, from a queued Turn to Discord (the other slash commands: commands.py).
 
 A /companion turn is a list of named steps over one ``Conversation`` (the turn's working state):
 screen (the injection defence: a flagged message is answered in character by the security service
@@ -31,17 +31,17 @@ from ..domain.memory_text import COMPANION, embedding_text, indexed_text
 from ..domain.models import MAX_MESSAGE_CHARS, Memory, MemoryRecord, Reply, ReplyContext, Turn
 from ..domain.needs import needs_met_by_message
 from ..domain.pad import PAD, update_pad_state
-from ..domain.prompts import personality_prompt
+from ..domain.prompts import reply_context
 from ..domain.security import RESTRICT, SUSPEND, SUSPENSION_NOTICE, shorten
 from ..observability import traced
 from ..ports import (
     DiscordClient, InteractionExpired, InteractionStore, NeedsStore, ProfileStore, ProviderError,
     ReplyModel, UnitOfWork,
 )
+from .commands import CommandService
 from .memory import MemoryService
 from .conflicts import ConflictService, with_history_lines
 from .consolidation import ConsolidationService
-from .memory_control import ControlReply, MemoryControlService
 from .personality import PersonalityService
 from .security import SecurityService
 from .users import UserService
@@ -147,7 +147,7 @@ class TurnService:
         reply_model: ReplyModel,
         discord: DiscordClient,
         clock: Callable[[], datetime],
-        control: MemoryControlService | None = None,
+        commands: CommandService,
         personality: PersonalityService,
         budget: TurnBudget = TurnBudget(),
         monotonic: Callable[[], float] = time.monotonic,
@@ -156,7 +156,6 @@ class TurnService:
         conflicts: ConflictService | None = None,
         consolidation: ConsolidationService | None = None,
         outreach: Any = None,
-        settings: Any = None,
     ):
         self.uow = uow
         self.profiles = profiles
@@ -167,7 +166,7 @@ class TurnService:
         self.reply_model = reply_model
         self.discord = discord
         self.clock = clock
-        self.control = control
+        self.commands = commands  # /memories, /personality, /settings, /forget, /export, /why
         self.conflicts = conflicts
         self.consolidation = consolidation
         self.personality = personality
@@ -178,20 +177,10 @@ class TurnService:
         # recommend?" can be answered. Off by default until /forget and /export treat them.
         self.remember_replies = remember_replies
         self.outreach = outreach  # proactive outreach: a user's message answers the last one
-        self.settings = settings  # /settings
 
     def process(self, turn: Turn, *, lambda_left: float | None = None) -> TurnOutcome:
         """``lambda_left``: seconds the invocation has left (None outside Lambda)."""
-        handler = {
-            "companion": self._converse,
-            "memories": self._memories,
-            "personality": self._personality,
-            "forget": self._forget,
-            "forget-me": self._forget_me,
-            "export": self._export,
-            "why": self._why,
-            "settings": self._settings,
-        }[turn.command]
+        handler = self._converse if turn.command == "companion" else self._command
         token_left = deadlines.token_seconds_left(turn.interaction_id, self.clock())
         seconds = self.budget.seconds(lambda_left=lambda_left, token_left=token_left)
         try:
@@ -201,6 +190,12 @@ class TurnService:
             # The user's state is saved; only the visible reply is lost, and no retry can send it.
             log.warning("interaction token expired before the reply was sent", extra={"user_id": turn.user_id})
             return TurnOutcome(turn.command, "expired")
+
+    def _command(self, turn: Turn) -> TurnOutcome:
+        if not self.commands.handles(turn.command):
+            raise KeyError(f"unknown command {turn.command!r}")
+        self.commands.run(turn)
+        return TurnOutcome(turn.command, "replied")
 
     # --- /companion ----------------------------------------------------------------------------
 
@@ -370,8 +365,8 @@ class TurnService:
     def _compose(self, c: Conversation) -> None:
         c.needs = self.personality.current_needs(c.user_id, c.now)
         c.quirks = self.personality.active_quirks(c.user_id)
-        c.context = self._reply_context(c.message, c.traits, c.pad_after, c.appraisal, c.needs, c.quirks,
-                                        c.history, with_history_lines(c.recalled, c.superseded, line=self._recalled_line))
+        c.context = reply_context(c.message, c.traits, c.pad_after, c.appraisal, c.needs, c.quirks, c.history,
+                                  with_history_lines(c.recalled, c.superseded, line=self._recalled_line))
 
     @staticmethod
     def _recalled_line(memory: Memory) -> str:
@@ -477,104 +472,9 @@ class TurnService:
         self.memory.flush_access()
 
     @traced("discord")
-    def _send(self, turn: Turn, text: str, embeds: list[dict] | None = None) -> None:
-        if embeds:
-            self.discord.edit_original(turn.application_id, turn.token, text, embeds=embeds)
-        else:
-            self.discord.edit_original(turn.application_id, turn.token, text)
+    def _send(self, turn: Turn, text: str) -> None:
+        self.discord.edit_original(turn.application_id, turn.token, text)
 
     @staticmethod
     def _elapsed_ms(c: Conversation) -> int:
         return int((time.perf_counter() - c.started) * 1000)
-
-    @staticmethod
-    def _reply_context(message, traits, pad, appraisal, needs, quirks, history, memories) -> ReplyContext:
-        """The seed's personality prompt (with what the message means to the user), the recent
-        exchanges, then the user's message."""
-        active_quirks = [(q.name, q.strength) for q in quirks]
-        system = personality_prompt(
-            traits=traits,
-            pad=pad.as_dict(),
-            emotion_label=pad.label,
-            quirks=active_quirks,
-            needs=[(n.need_type, n.current_level) for n in needs],
-            memories=memories,
-            event=appraisal.event.describe() if appraisal.event.valence else None,
-        )
-        messages = [{"role": "system", "content": system}]
-        for past in history:
-            if past.user_message:  # a message the companion started has no user side
-                messages.append({"role": "user", "content": past.user_message})
-            messages.append({"role": "assistant", "content": past.agent_response})
-        messages.append({"role": "user", "content": message})
-        return ReplyContext(messages=messages, user_message=message, emotion_label=pad.label,
-                            traits=traits, memories=memories, rule=appraisal.rule, event=appraisal.event,
-                            quirks=active_quirks)
-
-    # --- /memories and /personality --------------------------------------------------------------
-
-    def _memories(self, turn: Turn) -> TurnOutcome:
-        query = turn.query
-        if not query:
-            text = "Tell me what to look for, e.g. `/memories query: my dog`."
-        elif not self.profiles.profile_exists(turn.user_id):
-            text = "We haven't talked yet, so I don't have any memories of you."
-        else:
-            found = self.memory.search(turn.user_id, query, k=MEMORIES_PER_TURN, now=self.clock())
-            if not found:
-                text = f'I don\'t remember anything about "{query}".'
-            else:
-                lines = [f'What I remember about "{query}":']
-                if self.consolidation:
-                    found = self.consolidation.prefer_summaries(turn.user_id, found)
-                if self.conflicts:
-                    found = self.conflicts.current_only(turn.user_id, found)
-                history = self.conflicts.history_for(turn.user_id, found) if self.conflicts else {}
-                sources = self.consolidation.sources_of(turn.user_id, found) if self.consolidation else {}
-                for m in found:
-                    when = m.created_at.strftime("%d %b %Y")
-                    said = "I said: " if m.author == COMPANION else ""
-                    made_of = f", summary of {len(sources[m.id])} memories" if sources.get(m.id) else ""
-                    lines.append(f"• `{m.short_id}` {said}{m.content} ({when}, importance {m.importance:.2f}{made_of})")
-                    for old in history.get(m.id, []):
-                        lines.append(f"  ↳ before that: `{old.short_id}` {old.content} "
-                                     f"({old.created_at:%d %b %Y} – {old.valid_to:%d %b %Y}, no longer true)")
-                text = "\n".join(lines)
-        self._send(turn, text)
-        self.memory.flush_access()
-        return TurnOutcome(turn.command, "replied")
-
-    def _settings(self, turn: Turn) -> TurnOutcome:
-        self._send(turn, self.settings.handle(turn.user_id, turn.username, turn.options))
-        return TurnOutcome(turn.command, "replied")
-
-    def _personality(self, turn: Turn) -> TurnOutcome:
-        now = self.clock()
-        self.users.ensure_user(turn.user_id, turn.username, now=now)
-        self._send(turn, "", embeds=[self.personality.card(turn.user_id, now)])
-        return TurnOutcome(turn.command, "replied")
-
-    # --- the user's control over their data: /forget, /forget-me, /export ---------------------------
-
-    def _forget(self, turn: Turn) -> TurnOutcome:
-        return self._deliver(turn, self.control.forget(turn.user_id, turn.query))
-
-    def _forget_me(self, turn: Turn) -> TurnOutcome:
-        confirmed = str(turn.options.get("confirm", "")).strip().lower() == "yes"
-        return self._deliver(turn, self.control.forget_me(turn.user_id, confirmed))
-
-    def _export(self, turn: Turn) -> TurnOutcome:
-        return self._deliver(turn, self.control.export(turn.user_id))
-
-    def _why(self, turn: Turn) -> TurnOutcome:
-        return self._deliver(turn, self.control.why(turn.user_id))
-
-    @traced("discord")
-    def _deliver(self, turn: Turn, reply: ControlReply) -> TurnOutcome:
-        if reply.file is not None:
-            self.discord.edit_original_with_file(turn.application_id, turn.token, reply.text, *reply.file)
-        elif reply.buttons is not None:
-            self.discord.edit_original_with_buttons(turn.application_id, turn.token, reply.text, reply.buttons)
-        else:
-            self._send(turn, reply.text)
-        return TurnOutcome(turn.command, "replied")
