@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit bench reindex bench-personality bench-outreach register-commands lint-template sam-build clean api api-key api-docs
+.PHONY: run test unit bench reindex bench-personality bench-outreach register-commands lint-template sam-build clean api api-key api-docs incidents
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt layers/common/pyproject.toml functions/api/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ api: $(STAMP)
 # deployment's database), else the embedded one of `make run`/`make api`.
 api-key: $(STAMP)
 	$(PY) -m companion.local.api_keys $(ARGS)
+
+# Reviews the injection screen's security incidents: ARGS="list [--user ID] [--unreviewed]",
+# ARGS="show ID", ARGS="false-positive ID [--notes TEXT]", ARGS="confirm ID". Uses DATABASE_URL
+# when set (a deployment's database), else the embedded one of `make run`.
+incidents: $(STAMP)
+	$(PY) -m companion.local.incidents $(ARGS)
 
 # Regenerates docs/API.md from the app's OpenAPI schema (a test fails when it is stale).
 api-docs: $(STAMP)

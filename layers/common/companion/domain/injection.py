@@ -1,15 +1,29 @@
 """The local (no-network) stage of the injection screen: normalise, then score.
 
 Attackers hide the words a pattern looks for, so the text is screened in several *views*: Unicode
-NFKC with format characters (zero-width, bidi) removed, homoglyphs folded to Latin and case
-folded; the same with spaced-out letters joined ("i g n o r e"); with leetspeak undone
-("1gn0r3"); and any base64, hex or rot13 payload decoded. Weighted patterns for five attack
-families (instruction override, role manipulation, system-prompt extraction, delimiter/format
-injection, jailbreak personas and target phrases) fire on any view; a pattern that fires only on
-a transformed view also counts as evasion. The weights add up as log-odds: the score is a
-logistic of their sum, so one strong pattern (an override of "your previous instructions") is
-enough, while a word that ordinary talk uses ("pretend", "rules", "from now on") moves the
-score only a little. Pure: no I/O, no clock; microseconds per message.
+NFKC with format characters (zero-width, bidi) and Latin diacritics removed, case folded; the
+same with homoglyphs folded to Latin; with spaced-out letters joined ("i g n o r e"); with
+leetspeak undone ("1gn0r3"); and any base64, hex, binary, Morse or rot13 payload decoded.
+
+Features are written per attack family, from shared vocabularies (the verbs that override, the
+nouns that name instructions, the verbs that extract), never from single examples:
+- instruction override: "ignore/forget/set aside ... previous/your ... instructions", or
+  declaring them void ("your rules have been lifted");
+- role manipulation and jailbreak personas: new modes, unrestricted personas, claimed authority;
+- system-prompt extraction: repeat/print/summarise/translate "your instructions", "the text
+  above", the password or secret;
+- delimiter/format injection: fake system tags and role lines, "END OF INPUT" banners, template
+  braces, code that assigns to the system;
+- target phrases and prefix injection collected by prompt-injection games ("access granted",
+  "begin your reply with ...").
+A feature fires when it matches any view; one that fires only on a transformed view also counts
+as evasion. A phrase merely *reported* in quotes ("the hacker typed "access granted"") is a
+mention, not a use, and is left out of every view.
+
+The weights add up as log-odds: the score is a logistic of their sum, so one strong pattern (an
+override of "your previous instructions") is enough, while a word that ordinary talk uses
+("pretend", "rules", "from now on") moves the score only a little. Pure: no I/O, no clock;
+well under a millisecond per ordinary message.
 """
 from __future__ import annotations
 
@@ -38,15 +52,34 @@ _LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[0-9@$])[a-z0-9@$!|]{3,}\b")
 _SPACED = re.compile(r"(?<![a-z0-9])(?:[a-z0-9][ .\-_*+,/\\|]){2,}[a-z0-9](?![a-z0-9])")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9_-]{24,}={0,2}")
 _HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}[ :]?){10,}\b")
+_BINARY = re.compile(r"\b(?:[01]{8}[ ,]?){4,}")
+_MORSE = re.compile(r"(?:[.\-]{1,6}(?: / | |/)){4,}[.\-]{1,6}")
+_MORSE_CODE = dict(zip(
+    ".- -... -.-. -.. . ..-. --. .... .. .--- -.- .-.. -- -. --- .--. --.- .-. ... - ..- ...- .-- -..- -.-- --.. "
+    "----- .---- ..--- ...-- ....- ..... -.... --... ---.. ----.".split(),
+    "abcdefghijklmnopqrstuvwxyz0123456789"))
 _WS = re.compile(r"\s+")
+# Chat shorthand is how people type, not a disguise: folded into every view.
+_CHAT_WORDS = {"ur": "your", "u": "you", "r": "are", "pls": "please", "plz": "please", "ppl": "people", "msg": "message",
+               "instrs": "instructions", "prev": "previous", "rn": "right now"}
+_CHAT_SPEAK = re.compile(r"\b(?:" + "|".join(_CHAT_WORDS) + r")\b")
+# A phrase reported in quotes after a past-tense verb of a person ("my coworker wrote "ignore
+# previous instructions" on a post-it") is a mention, not an instruction to the companion.
+_REPORTED_QUOTE = re.compile(
+    r"\b(?!(?:you|the ai|the assistant|the bot|the model|the system|assistant|ai)\b)"
+    r"(?:i|he|she|they|we|someone|somebody|everyone|(?:my|his|her|their|our|the|a|an) \w+)\s+"
+    r"(?:(?:just|once|literally|actually|then)\s+)?"
+    r"(?:typed|wrote|said|posted|tweeted|texted|joked|yelled|shouted|whispered|scribbled|printed|put|read)\s+"
+    r"(?:\w+\s+){0,2}?\"[^\"]{1,200}\"")
 
 
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width, bidi, soft hyphen
     text = text.casefold().translate(_PUNCTUATION)
+    # Latin diacritics used as disguise go; kana voicing marks and Hangul syllables are recomposed.
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))  # diacritics used as disguise
+    text = unicodedata.normalize("NFC", "".join(ch for ch in text if not "\u0300" <= ch <= "\u036f"))
     return re.sub(r"[^\S ]+", " ", text).strip()  # spaces kept as they are: their widths mean something
 
 
@@ -71,6 +104,7 @@ def _printable(raw: bytes) -> str | None:
 
 
 def _decoded_payloads(text: str) -> list[str]:
+    """Base64, hex, binary and Morse payloads, decoded when the result is readable text."""
     found = []
     for token in _BASE64.findall(text):
         padded = token + "=" * (-len(token) % 4)
@@ -84,12 +118,16 @@ def _decoded_payloads(text: str) -> list[str]:
                 break
     for token in _HEX.findall(text):
         try:
-            plain = _printable(bytes.fromhex(re.sub(r"[ :]", "", token)))
+            found.append(_printable(bytes.fromhex(re.sub(r"[ :]", "", token))))
         except ValueError:
-            plain = None
-        if plain:
-            found.append(plain)
-    return found
+            pass
+    for token in _BINARY.findall(text):
+        bits = re.sub(r"[ ,]", "", token)
+        found.append(_printable(int(bits, 2).to_bytes(len(bits) // 8, "big")))
+    for token in _MORSE.findall(text):
+        words = [w for w in re.split(r" ?/ ?|  +", token) if w.strip()]
+        found.append(" ".join("".join(_MORSE_CODE.get(c, "") for c in w.split()) for w in words))
+    return [plain for plain in found if plain]
 
 
 @dataclass(frozen=True)
@@ -100,39 +138,70 @@ class Views:
     transformed: tuple[str, ...]
 
 
+def _expand_chat(text: str) -> str:
+    return _CHAT_SPEAK.sub(lambda m: _CHAT_WORDS[m.group(0)], text)
+
+
 def normalise(text: str) -> Views:
-    folded = _fold(text)
-    plain = _WS.sub(" ", folded)
-    views = []
-    latin = folded.translate(_HOMOGLYPHS)
-    if latin != folded:  # homoglyphs folded: also turns Cyrillic or Greek prose into noise, harmlessly
-        views.append(_WS.sub(" ", latin))
-        plain_for_joining = latin
-    else:
-        plain_for_joining = folded
-    joined = _join_spaced(plain_for_joining)
-    plain_for_joining = _WS.sub(" ", plain_for_joining)
-    if joined != plain:
-        views.append(joined)
-    for base in (plain_for_joining, joined):
-        unleet = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), base)
-        if unleet != base and unleet not in views:
-            views.append(unleet)
-    for payload in _decoded_payloads(text):
-        views.append(_join_spaced(_fold(payload)))
-    views.append(codecs.decode(plain, "rot13"))
+    folded = _REPORTED_QUOTE.sub(" ", _fold(text))
+    plain = _expand_chat(_WS.sub(" ", folded))
+    latin = folded.translate(_HOMOGLYPHS)  # also turns Cyrillic or Greek prose into noise, harmlessly
+    joined = _join_spaced(latin)  # before chat shorthand, which would read "r e v e a l" as "are e v e a l"
+    views = [_WS.sub(" ", latin), joined]
+    views += [_LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), base) for base in views]
+    views += [_join_spaced(_fold(payload)) for payload in _decoded_payloads(text)]
+    views = [_expand_chat(view) for view in views] + [codecs.decode(plain, "rot13")]
     return Views(plain, tuple(dict.fromkeys(v for v in views if v != plain)))
 
 
-# --- features ---------------------------------------------------------------------------------------
+# --- vocabularies shared by the features ---------------------------------------------------------
 
 ROLE, SYSTEM, INJECTION = "role_manipulation", "system_query", "injection_attempt"
 
-_VERB_OVERRIDE = r"(?:ignore|ignoring|disregard|forget|overlook|dismiss|pay no attention to|override|bypass|skip|abandon|discard|neglect|set aside|throw out|drop|erase|delete|clear|reset|stop following|don'?t follow|do not follow|break)"
-_QUALIFIER = r"(?:previous|prior|above|earlier|preceding|initial|original|old|system|safety|your|these|those|current|existing|default|programmed|given)"
-_NOUN_RULES = r"(?:instructions?|prompts?|rules?|directives?|guidelines?|commands?|programming|constraints?|restrictions?|guardrails?|polic(?:y|ies)|training|orders?|filters?|limitations?|protocols?|settings)"
-_MODES = r"(?:developer|dev|god|debug|admin|maintenance|unrestricted|jailbreak|jailbroken|unfiltered|sudo|root|diagnostic|opposite|evil|system|override|verification|superuser|unlocked|dan)"
-_EXTRACT = r"(?:what|show|print|reveal|tell|repeat|output|display|give|share|leak|dump|list|recite|write out|spell out|paste|expose|describe|explain|provide|send|return|type out|copy)"
+
+def _any(*words: str) -> str:
+    return "(?:" + "|".join(words) + ")"
+
+
+_OVERRIDE = _any(
+    "ignore", "ignoring", "disregard", "forget", "overlook", "dismiss", "pay no attention to", "override", "bypass",
+    "skip", "abandon", "discard", "neglect", r"set aside", r"put aside", r"throw out", "drop", "erase", "delete",
+    "clear", "reset", "stop following", r"don'?t follow", "do not follow", "break", "cancel", "scrap")
+_EARLIER = _any(
+    "previous", "prior", "above", "earlier", "preceding", "initial", "original", "old", "system", "safety", "your",
+    "these", "those", "current", "existing", "default", "programmed", "given", "first")
+_RULES = _any(
+    r"instructions?", r"prompts?", r"rules?", r"directives?", r"guidelines?", r"guidance", r"commands?", "programming",
+    r"constraints?", r"restrictions?", r"guardrails?", r"polic(?:y|ies)", "training", r"orders?", r"filters?",
+    r"limitations?", r"protocols?", "settings")
+_LIMITS = _any(
+    "restrictions", "limitations", "limits", "filters", "filtering", "censorship", "guidelines", "safeguards",
+    "guardrails", "ethics", "morals", "moral constraints", r"content polic(?:y|ies)", "constraints", "boundaries",
+    r"safety (?:rules|guidelines|filters?|settings|protocols)", r"ethical guidelines")
+_MODES = _any(
+    "developer", "dev", "god", "debug", "debugging", "admin", "maintenance", "unrestricted", "jailbreak", "jailbroken",
+    "unfiltered", "sudo", "root", "diagnostic", "opposite", "evil", "system", "override", "verification", "superuser",
+    "unlocked", "dan", "test", "testing", "service")
+_EXTRACT = _any(
+    "what", "show", "print", "reveal", "tell", "repeat", "output", "display", "give", "share", "leak", "dump", "list",
+    "recite", "write out", "write down", "write", "spell out", "paste", "expose", "describe", "explain", "provide", "send",
+    "return", "type out", "copy", "respond with", "reply with", "answer with", "recall", "summari[sz]e", "translate", "convert", "rewrite", "paraphrase", "encode", "quote",
+    "enumerate", "disclose", r"read(?: out| aloud)?")
+# What the companion was given before the conversation: its prompt and configuration.
+_GIVEN = _any(
+    "prompt", "instructions", "configuration", "config", "directives", "programming", r"guidelines you", r"rules you",
+    "parameters", "source code", "training data", r"initiali[sz]ation", "context window", "context", "pre-?prompt",
+    r"system (?:message|prompt|instructions)", r"(?:initial|hidden|original|secret) (?:message|prompt|instructions)",
+    "database", r"memory (?:contents|dump)", r"internal state", r"env(?:ironment)? vars?")
+_SECRET = _any(
+    r"secret(?: key| word| code| phrase| password)?", "password", "passcode", "passphrase", "pass code", "access code",
+    "api key", "secret key", "private key", "pin", "credentials", "confidential string", "token")
+_PERSONAL_DATA = _any(
+    r"e-?mail(?: address)?", r"(?:home |street |ip )?address", r"phone(?: number)?", "password", r"birth ?(?:date|day|year)",
+    "birthday", "date of birth", "location", r"bank(?: account| balance| details)?", r"credit card(?: number)?",
+    "social security number", "ssn", r"account(?: number| details)?", r"personal (?:data|information|details)",
+    r"(?:real|full) name", "name", "initials", r"(?:current )?city(?: of residence)?", "age", "address book")
+_ADDRESSEE = r"(?:you|your|the (?:ai|assistant|companion|bot|model))"
 
 
 @dataclass(frozen=True)
@@ -150,79 +219,140 @@ def _f(name: str, category: str, weight: float, pattern: str) -> Feature:
 FEATURES: tuple[Feature, ...] = (
     # Instruction override: the core of "ignore previous instructions".
     _f("override_instructions", INJECTION, 6.0,
-       rf"\b{_VERB_OVERRIDE}\b(?:\W+\w+){{0,4}}?\W+{_QUALIFIER}\b(?:\W+\w+){{0,3}}?\W+{_NOUN_RULES}\b"),
-    _f("override_all_rules", INJECTION, 4.5,
-       rf"\b{_VERB_OVERRIDE}\s+(?:all|any|every)\s+(?:of\s+)?(?:the\s+)?{_NOUN_RULES}\b"),
+       rf"\b{_OVERRIDE}\b(?:\W+\w+){{0,4}}?\W+{_EARLIER}\b(?:\W+\w+){{0,3}}?\W+{_RULES}\b"),
+    _f("override_all_rules", INJECTION, 4.5, rf"\b{_OVERRIDE}\s+(?:all|any|every)\s+(?:of\s+)?(?:the\s+)?{_RULES}\b"),
     _f("override_what_you_were_told", INJECTION, 5.0,
-       rf"\b{_VERB_OVERRIDE}\b(?:\W+\w+){{0,3}}?\W+(?:ev\w{{0,3}}thing|anything|all|what(?:ever)?)\b(?:\W+\w+){{0,3}}?\W+(?:you(?:'ve| have| were| are)? (?:been )?(?:told|taught|instructed|programmed|given|asked)|(?:said|written|stated) (?:above|before|earlier|previously))"),
+       rf"\b{_OVERRIDE}\b(?:\W+\w+){{0,3}}?\W+(?:ev\w{{0,3}}thing|anything|all|what(?:ever)?)\b(?:\W+\w+){{0,4}}?\W+"
+       r"(?:(?:you(?:'ve| have| were| are)? (?:been )?|(?:they|someone|anyone|\w+) (?:have |has |had )?)"
+       r"(?:told|taught|instructed|programmed|given|asked)(?: you)?|(?:said|written|stated) (?:above|before|earlier|previously))"),
     _f("ignore_the_above", INJECTION, 5.0,
-       r"\b(?:ignore|disregard|forget|overlook)\s+(?:all\s+)?(?:of\s+)?(?:the\s+|everything\s+|what'?s\s+|what is\s+|anything\s+)?(?:above|aforementioned|foregoing)\b"),
+       rf"\b{_OVERRIDE}\s+(?:all\s+)?(?:of\s+)?(?:the\s+|everything\s+|what'?s\s+|what is\s+|anything\s+)?(?:above|aforementioned|foregoing)\b"),
+    _f("override_from_your_prompt", INJECTION, 5.0,
+       rf"\b{_OVERRIDE}\b(?:\W+\w+){{0,5}}?\W+(?:in|from|of)\s+your\s+(?:system\s+)?(?:prompt|instructions|programming|setup|configuration)\b"),
     _f("regardless_of_previous", INJECTION, 5.0,
-       rf"\b(?:regardless of|despite|notwithstanding|instead of|rather than|contrary to)\s+(?:any\s+|all\s+|the\s+|your\s+|my\s+)?{_QUALIFIER}\s+(?:tasks?|{_NOUN_RULES})\b"),
+       rf"\b(?:regardless of|despite|notwithstanding|instead of|rather than|contrary to)\s+(?:any\s+|all\s+|the\s+|your\s+|my\s+)?{_EARLIER}\s+(?:tasks?|{_RULES})\b"),
+    _f("rules_declared_void", INJECTION, 5.0,
+       rf"\b(?:your|all your|all of your|the {_EARLIER}|your {_EARLIER})\s+(?:\w+\s+)?{_RULES}\s+(?:are|is|have been|has been|were|was)\s+(?:now\s+|temporarily\s+|officially\s+)?"
+       r"(?:revoked|cancell?ed|void|null|lifted|removed|disabled|suspended|deactivated|overridden|replaced|outdated|obsolete|no longer (?:valid|in effect|apply|applicable))\b"
+       rf"|\b(?:lifted|removed|disabled|suspended|deactivated|revoked|turned off|switched off)\s+(?:all\s+(?:of\s+)?)?your\s+(?:\w+\s+)?{_RULES}\b"
+       rf"|\b{_RULES}\s+(?:no longer|don'?t|do not) apply (?:to you|here|in this (?:chat|conversation))"
+       rf"|\byour\s+(?:\w+\s+)?(?:{_RULES}|{_LIMITS})\s+(?:don'?t|do not|no longer|doesn'?t|does not)\s+(?:exist|apply|matter|count)\b"
+       rf"|\b(?:freed|released|liberated|unshackled|unchained|broken free|break free|broke free)\s+(?:from|of)\s+(?:your|its|all(?: of)? your)\s+(?:\w+\s+)?(?:{_RULES}|{_LIMITS}|chains|shackles)\b"),
+    _f("restrictions_lifted", INJECTION, 2.5,
+       rf"\b(?:all|any|every)\s+(?:\w+\s+)?(?:{_RULES}|{_LIMITS})\s+(?:are|is|have been|has been)\s+(?:now\s+|temporarily\s+)?(?:lifted|removed|disabled|suspended|deactivated|revoked|off)\b"
+       r"|\b(?:the )?(?:conversation|everything|text|instructions|prompt) above (?:was|were|is) (?:a test|fake|not real|outdated|a joke|void)\b"),
+    _f("redefine_instructions", INJECTION, 5.0,
+       r"\b(?:your|the) (?:real|actual|true|new|updated|only) (?:instructions?|rules?|task|purpose|orders?|directives?|job) (?:are|is|now is|is now) (?:to|:)"),
     _f("new_instructions", INJECTION, 3.5,
-       rf"\b(?:new|updated|real|actual|true|revised|following|secret|hidden|special)\s+(?:system\s+)?(?:instructions?|directives?|rules|orders|task|prompt)\s*(?::|are\b|is\b)"),
+       r"\b(?:new|updated|real|actual|true|revised|following|secret|hidden|special)\s+(?:system\s+)?(?:instructions?|directives?|rules|orders|task|prompt)\s*(?::|are\b|is\b)"),
     _f("multilingual_override", INJECTION, 5.5,
        r"(?:ignor|olvid|vergiss|vergess|oubli|dimentic|esquec|negeer|zignoruj|игнор|забуд|забыть|αγνο|ξεχασ|무시|無視|忽略|无视|忘记|अनदेखी|नजरअंदाज)\w*.{0,40}(?:instruc|istruz|anweisung|regeln|regles|reglas|regole|regras|consignes|instructies|instrukcj|инструкц|указани|правил|οδηγι|εντολ|지시|지침|指示|指令|निर्देश)"
        r"|(?:지시|지침|指示|指令|निर्देश|οδηγι|инструкц)\w*.{0,40}(?:무시|無視|忽略|无视|अनदेखी|नजरअंदाज|αγνο|игнор)"),
     _f("do_what_i_say", ROLE, 3.5,
-       r"\b(?:do|say) (?:whatever|anything|everything) i (?:say|tell you|want|ask)\b|\byou (?:must|will|shall|have to|need to|are required to|are obligated to) (?:now )?(?:obey|comply|follow my|do as i|answer (?:all|every|any))"),
+       r"\bobey me\b|\b(?:do|say) (?:whatever|anything|everything|exactly what|exactly as) i (?:say|tell you|want|ask)\b"
+       r"|\b(?:you )?(?:must|will|shall|have to|need to|are required to|are obligated to) (?:now )?(?:obey|comply|follow my|do as i|(?:answer|do|say) (?:all|every|any|anything|everything|whatever))"
+       r"|\b(?:obey|comply with|follow) (?:all|every|any|my) (?:requests?|commands?|orders?|instructions?)\b"),
     # Role manipulation and jailbreak personas.
     _f("persona_dan", ROLE, 6.0,
-       r"\b(?:you are|you're|youre|become|act as|pretend to be|you will be|now)\s+(?:now\s+)?(?:called\s+)?(?:dan|stan|dude|aim|mongo tom|evil ?bot|chaos ?gpt)\b|\bdo anything now\b"),
+       r"\b(?:you are|you're|youre|become|act as|pretend to be|you will be|now)\s+(?:now\s+)?(?:called\s+)?(?:an?\s+)?(?:dan|stan|dude|aim|mongo tom|evil ?bot|chaos ?gpt)\b|\bdo anything now\b"),
     _f("jailbreak_mode", ROLE, 3.0, rf"\b{_MODES} mode\b"),
     _f("enter_jailbreak_mode", ROLE, 5.0,
-       rf"\b(?:enable|enabled|activate|activated|enter|entering|engage|switch(?:ing)? (?:in)?to|(?:you are|you're|we are|we're|i am|i'm) (?:now )?(?:in|entering)|now in|initiat\w*|unlock|unlocked)\s+(?:the\s+|your\s+|an?\s+)?[\"'`]?(?:[\w-]+\s+){{0,3}}{_MODES} mode\b|\b{_MODES} mode (?:is )?(?:now )?(?:enabled|activated|on|engaged|unlocked)\b"),
+       rf"\b(?:enable|enabled|activate|activated|enter|entering|engage|switch(?:ing)? (?:in)?to|go (?:in)?to|(?:you are|you're|we are|we're|i am|i'm) (?:now )?(?:in|entering)|now in|initiat\w*|unlock|unlocked)\s+(?:the\s+|your\s+|an?\s+)?[\"'`]?(?:[\w-]+\s+){{0,3}}{_MODES} mode\b"
+       rf"|\b{_MODES} mode (?:is )?(?:now )?(?:enabled|activated|on|engaged|unlocked)\b"),
     _f("jailbreak_word", ROLE, 4.5,
        r"\bjailbr(?:ea|o)k(?:en|ing)?\b(?! (?:my|an?|the|your|his|her|their) (?:old |new )?(?:phone|iphone|ipad|device|console|switch|kindle|tablet|car|ps\d|xbox))"),
     _f("act_as_unrestricted", ROLE, 4.5,
-       r"\b(?:act|behave|respond|answer|speak|reply|roleplay|role-play|talk|operate|function)\s+(?:as|like)\s+(?:if\s+(?:you\s+(?:are|were)\s+)?)?(?:an?\s+)?(?:different|unrestricted|unfiltered|uncensored|evil|rogue|jailbroken|new|other|amoral|unethical|unbound|free)\s+(?:\w+\s+)?(?:ai|assistant|model|bot|chatbot|llm|entity|system|version|persona|character)\b"),
+       r"\b(?:act|behave|respond|answer|speak|reply|roleplay|role-play|talk|operate|function)\s+(?:as|like)\s+(?:if\s+(?:you\s+(?:are|were)\s+)?)?(?:an?\s+)?"
+       r"(?:(?:different|unrestricted|unfiltered|uncensored|evil|rogue|jailbroken|new|other|amoral|unethical|unbound|free)\s+(?:\w+\s+)?(?:ai|assistant|model|bot|chatbot|llm|entity|system|version|persona|character)\b"
+       rf"|(?:ai|assistant|model|bot|chatbot|llm)\s+(?:without|with no|that has no|free of|free from)\s+(?:any\s+)?(?:rules|{_LIMITS})\b)"),
     _f("no_restrictions", ROLE, 2.5,
-       r"\b(?:no|without|free of|free from|zero|ignore|ignoring|beyond|outside|not bound by|unbound by|released from|freed from)\s+(?:any\s+|all\s+|your\s+|the\s+|its\s+)?(?:restrictions|limitations|limits|filters|filtering|censorship|guidelines|safety guidelines|safeguards|guardrails|ethical guidelines|ethics|morals|moral constraints|content polic(?:y|ies)|constraints|boundaries)\b"),
+       rf"\b(?:no|without|free of|free from|zero|ignore|ignoring|beyond|outside|not bound by|unbound by|released from|freed from)\s+(?:any\s+|all\s+|your\s+|the\s+|its\s+)?{_LIMITS}\b"),
     _f("unfiltered", ROLE, 2.0, r"\b(?:unfiltered|uncensored|unrestricted|unmoderated|amoral)\b"),
-    _f("you_are_now", ROLE, 2.0, r"\byou(?: are|'re|re) (?:now|no longer)\b"),
+    _f("you_are_now", ROLE, 2.0,
+       r"\byou(?: are|'re|re) (?:now|no longer)\b|\byou(?: are|'re|re) (?:an? |the )?(?:\w+ )?(?:assistant|ai|chatbot|bot|model|program|machine) now\b"),
+    _f("no_longer_a_companion", ROLE, 3.0,
+       r"\byou(?: are|'re|re) no longer (?:a |an |my |the )?(?:companion|friend|\w+ (?:ai|bot|companion|assistant))\b"
+       r"|\byour (?:new )?(?:identity|name|role|persona|purpose) is now\b|\byour new (?:identity|role|persona|purpose) is\b"
+       r"|\b(?:stop|quit) being (?:a |an |my |the )?(?:\w+ )?(?:companion|friend|yourself)\b"
+       r"|\b(?:speak|talk|answer|respond|reply) as (?:the |your )?(?:underlying|base|raw|bare) (?:model|llm|ai|system)\b"),
     _f("from_now_on_you", ROLE, 2.5,
-       r"\b(?:from now on|from this (?:point|moment) (?:on|forward)|for the rest of (?:this|our) conversation|starting now)\b,?\s+(?:you|respond|answer|reply|act|behave|speak|only|always|never)\b"),
+       r"\b(?:from now on|from this (?:point|moment|message) (?:on|forward)|for the rest of (?:this|our) conversation|starting now)\b,?\s+(?:you|respond|answer|reply|act|behave|speak|only|always|never)\b"),
     _f("override_identity", ROLE, 5.0,
-       r"\b(?:override|change|reset|rewrite|reprogram|modify|update|replace|alter|erase|wipe|delete|disable|remove)\s+(?:your|the|its|user)\s+(?:core\s+|base\s+|current\s+|own\s+)?(?:personality|persona|programming|identity|traits?|settings|configuration|config|system|directives|guidelines|safety|filters?|alignment|values|character)\b(?!\s+(?:test|quiz))"),
+       r"\b(?:override|change|reset|rewrite|reprogram|modify|update|replace|alter|erase|wipe|delete|disable|remove|forget)\s+(?:your|the|its|user)\s+(?:core\s+|base\s+|current\s+|own\s+)?(?:personality|persona|programming|identity|traits?|settings|configuration|config|system|directives|guidelines|safety|filters?|alignment|values|character)\b(?!\s+(?:test|quiz))"),
     _f("drop_personality", ROLE, 4.5,
-       r"\b(?:ignore|ignoring|disregard|forget|abandon|override|bypass|turn off|switch off|disable)\s+(?:your\s+|the\s+|this\s+|all\s+)?(?:personality|persona|programming|guidelines|safety (?:rules|guidelines|filters?)|content (?:policy|filters?))\b"),
+       rf"\b(?:{_OVERRIDE}|turn off|switch off|disable)\s+(?:your\s+|the\s+|this\s+|all\s+|all that\s+|that\s+)?(?:companion\s+)?(?:personality|persona|character|programming|guidelines|companion (?:stuff|thing|act|persona|role)|{_LIMITS})\b"),
+    _f("other_ai_persona", ROLE, 3.5,
+       r"\b(?:be|become|act as|you are|you're|pretend to be|respond as|answer as|talk like|turn into)\s+(?:chatgpt|gpt-?\d\w*|claude|gemini|bard|llama|bing|copilot|grok|an? (?:plain|normal|regular|generic|standard) (?:chatbot|assistant|ai))\b"),
     _f("assistant_instead", ROLE, 3.0,
        r"\b(?:be|become|act as|turn into)\s+(?:a|an|my)\s+(?:\w+\s+)?(?:assistant|ai|chatbot|bot|model)\s+instead\b|\binstead of (?:being )?(?:a |my )?companion\b|\bbe (?:more |just |purely )?(?:helpful|compliant|obedient) instead\b"),
     _f("pretend_unrestricted", ROLE, 2.0,
        r"\b(?:pretend|imagine|suppose|hypothetically|in a (?:fictional|hypothetical) (?:world|scenario|story))\b.{0,60}\b(?:no (?:rules|restrictions|limits|filters|guidelines)|without (?:rules|restrictions|limits|filters|guidelines)|anything goes|not an ai|no longer an ai|an? (?:evil|unrestricted|unfiltered) )"),
     _f("claim_authority", ROLE, 3.5,
-       r"\b(?:i am|i'm|im|this is|as)\s+(?:your|the)\s+(?:developer|creator|programmer|admin|administrator|owner|operator|system administrator|maker|designer|maintainer|boss|supervisor|superior|engineer)\b|\b(?:admin|administrator|developer|root|system|operator)\s+(?:override|access|command|privileges|authori[sz]ation)\b"),
+       r"\b(?:i am|i'm|im|this is|as|we are|we're)\s+(?:your|the)\s+(?:\w+\s+)?(?:developer|creator|programmer|admin|administrator|owner|operator|system administrator|maker|designer|maintainer|boss|supervisor|superior|engineer|master)s?\b"
+       r"|\b(?:i am|i'm|im)\s+(?:a|an)\s+(?:\w+\s+)?(?:developer|engineer|admin|administrator|operator)\s+(?:running|doing|performing|conducting|testing|at (?:openai|anthropic|google|meta))"
+       r"|\b(?:this is|we are|we're|i am|i'm|im) (?:from )?(?:the )?(?:openai|anthropic|google|meta|discord|\w+ ai)?\s*(?:safety|security|developer|engineering|moderation|admin|trust and safety|alignment|red) team\b"
+       r"|\b(?:message|update|note|notice|instructions?|order) from (?:the|your) (?:developers?|creators?|admins?|administrators?|operators?|engineers?|system|makers?)\b"
+       r"|\b(?:admin|administrator|developer|root|system|operator|law enforcement|police|government)\s+(?:override|access|command|privileges|authori[sz]ation|request)\b"
+       r"|\b(?:i am|i'm|im) (?:god|your god|your master|the president of the united states|the ceo of (?:openai|anthropic))\b"
+       r"|\bthe user is (?:an? |the )?(?:admin|administrator|developer|owner|operator|authori[sz]ed|verified|superuser)\b"),
     _f("harmful_request", ROLE, 4.5,
        r"\bhow (?:to|do (?:i|you)|can i|would (?:i|you)) (?:make|build|create|synthesi[sz]e|cook|brew|assemble|produce)\s+(?:a |an |some )?(?:homemade |pipe )?(?:bomb|explosives?|napalm|meth|methamphetamine|nerve gas|sarin|ricin|poison|bioweapon|weapon of mass)"),
-    # System-prompt and configuration extraction.
+    # System-prompt, configuration and other users' data: extraction.
     _f("system_prompt_term", SYSTEM, 3.0,
        r"\b(?:system|initial|hidden|secret|original|internal|base|developer|meta|pre)[ -]?(?:prompt|message|instructions?)\b|\bpre-?prompt\b"),
     _f("extract_your_config", SYSTEM, 4.5,
-       rf"\b{_EXTRACT}\b(?:\W+\w+){{0,4}}?\W+(?:your|the|its)\s+(?:\w+\s+){{0,2}}?(?:prompt|instructions|configuration|config|settings|directives|programming|guidelines you|rules you|parameters|source code|training data|initiali[sz]ation)\b"),
+       rf"\b{_EXTRACT}\b(?:\W+\w+){{0,6}}?\W+(?:your|its)\s+(?:\w+\s+){{0,2}}?{_GIVEN}\b"
+       rf"|\b{_EXTRACT}\b(?:\W+\w+){{0,4}}?\W+the\s+(?:system|initial|hidden|original|secret|full)\s+(?:prompt|instructions|message|configuration)\b"),
+    _f("instructions_you_were_given", SYSTEM, 4.5,
+       r"\b(?:the|your|those|these|any)\s+(?:\w+\s+)?(?:instructions|rules|prompt|directions|guidelines|directives|text|orders|constraints)\s+"
+       r"(?:that\s+)?(?:you(?:\s+were|\s+have been|'ve been|\s+got|\s+received|\s+are following|'re following|\s+follow|\s+are given|\s+were told)|(?:they|the developers|your creators|someone)\s+(?:gave|give|wrote)\s+you)\b"),
+    _f("verbatim", SYSTEM, 2.0,
+       r"\b(?:word for word|verbatim|exactly as (?:written|given|stated|worded)|character for character|in its entirety|(?:first|last) \d+ (?:words|lines|characters|sentences|tokens) of)\b"),
     _f("exact_rules", SYSTEM, 4.0,
        r"\b(?:exact|precise|specific|internal|hidden|secret|underlying|verbatim|full|complete|literal|original|actual)\s+(?:rules|instructions|directives|guidelines|wording|text|configuration|settings|parameters|values|prompt)\b"),
     _f("numeric_trait_values", SYSTEM, 3.0,
        r"\b(?:exact|numeric|numerical|precise|raw|internal)\s+(?:values?|scores?|numbers?|weights?|parameters?)\b"),
     _f("print_config", SYSTEM, 3.5,
-       r"\b(?:print|dump|output|display|reveal|expose|leak|show)\b(?:\W+\w+){0,3}?\W+(?:configuration|config|settings|parameters|variables|env(?:ironment)? vars?|memory contents|internal state)\b"),
+       r"\b(?:print|dump|output|display|reveal|expose|leak|show|export)\b(?:\W+\w+){0,3}?\W+(?:configuration|config|settings|parameters|variables|env(?:ironment)? vars?|memory contents|internal state|database|user data|user records|logs)\b"),
     _f("repeat_above", SYSTEM, 4.5,
-       r"\b(?:repeat|print|output|copy|recite|return|show|echo|summari[sz]e|translate)\b(?:\W+\w+){0,3}?\W+(?:everything|all|the (?:text|words|content|instructions|message)s?|the lines?|anything)\s+(?:above|before this|before that|preceding|prior to this|at the (?:start|beginning))\b|\b(?:beginning|start|top) of (?:this|the|your) (?:conversation|prompt|context|instructions)\b"),
+       r"\b(?:repeat|print|output|copy|recite|return|show|echo|summari[sz]e|translate|rewrite|convert|list|quote)\b(?:\W+\w+){0,3}?\W+"
+       r"(?:everything|all|the (?:text|words|content|instructions|message)s?|the lines?|anything|whatever)\s+(?:of\s+)?(?:the\s+)?(?:(?:that\s+)?(?:came|comes|is|was|appears|appeared|written|you (?:see|were given))\s+)?"
+       r"(?:above|before (?:this|that|my|the|\")|preceding|prior to|at the (?:start|beginning)|so far|up to (?:here|this point))"
+       r"|\b(?:text|words|content|everything|what was written|what came)\s+(?:that\s+)?(?:(?:is|was|came|comes|appears)\s+)?(?:before|above|preceding)\s+my\s+(?:message|input|question|prompt)\b"
+       r"|\b(?:beginning|start|top) of (?:this|the|your) (?:conversation|prompt|context|instructions)\b"),
+    _f("extract_what_you_were_told", SYSTEM, 4.5,
+       rf"\b{_EXTRACT}\b(?:\W+\w+){{0,3}}?\W+(?:everything|all|what(?:ever)?|anything)\s+(?:that\s+)?you(?:\s+were|\s+have been|'ve been|\s+got)\s+(?:told|instructed|programmed|given|asked|taught)\b"),
+    _f("first_message", SYSTEM, 2.5,
+       r"\b(?:your|the) (?:very )?(?:first|opening|initial|original) (?:message|lines?|sentence|words|instructions?)\b"),
+    _f("told_before_we_talked", SYSTEM, 2.5,
+       r"\bbefore (?:i|we|this conversation|our conversation|the conversation) (?:started|began|start|begin|got)\b|\bfirst thing you were (?:told|given)\b|\bat the start of (?:this|our) (?:conversation|chat)\b"),
     _f("secret_value", SYSTEM, 4.5,
-       r"\b(?:what(?:'s| is| are| was| would)|tell me|reveal|give me|share|say|spell|print|show|whisper|confirm|provide|need|write|translate|encode|disclose|hand over|send)\b(?:\W+\w+){0,4}?\W+(?:your|the)\s+(?:secret(?: key| word| code| phrase| password)?|password|passcode|passphrase|pass code|access code|api key|secret key|private key|pin|credentials|confidential string)\b(?!\s+(?:to|of|for|behind)\b)"
+       rf"\b(?:what(?:'s| is| are| was| would)|tell me|reveal|give me|share|say|spell|print|show|whisper|confirm|provide|need|write|translate|encode|disclose|hand over|send|returns?|outputs?)\b(?:\W+\w+){{0,4}}?\W+(?:your|the)\s+{_SECRET}\b(?!\s+(?:to|of|for|behind)\b)"
        r"|\byour (?:password|passcode|passphrase|secret key|api key|credentials)\b"
+       rf"|\b{_SECRET}\s+(?:\w+\s+)?(?:stored|hidden|written|kept|mentioned|contained|given|defined)\s+(?:in|to)\s+(?:your|the (?:system|prompt|instructions))"
        r"|(?:contrasena|mot de passe|passwort|senha|пароль|密码|비밀번호|パスワード|पासवर्ड|κωδικ)"),
+    _f("the_users_data", SYSTEM, 4.5,
+       rf"\b(?:the|this|that|another|other|any|a|some) (?:other )?users?'s?\s+(?:\w+\s+){{0,2}}?{_PERSONAL_DATA}\b(?!\s+(?:manual|guide|interface))"),
+    _f("exfiltrate_encoded", SYSTEM, 2.5,
+       rf"\b(?:{_SECRET}|users?'s? \w+)\b.{{0,80}}\b(?:in reverse|backwards|reversed|base64|base 64|rot13|in binary|in hex|morse|pig latin|acrostic|one letter at a time|letter by letter|each (?:letter|digit|character))\b"),
+    _f("forbidden_probe", SYSTEM, 2.0,
+       r"\b(?:told|tell|instructed|programmed|asked|trained) you (?:to )?(?:never|not to|to never) (?:say|mention|reveal|discuss|talk about|share|tell|do)\b"
+       r"|\bwhat (?:are|were) you (?:not allowed|forbidden|prohibited|told not) to\b"),
     _f("what_are_you_told", SYSTEM, 3.0,
-       r"\bwhat (?:were|are|have) you (?:been )?(?:told|instructed|programmed|configured|prompted|trained) (?:to|not to)\b|\bhow (?:were|are) you (?:programmed|configured|prompted|instructed)\b"),
+       r"\bwhat (?:were|are|have) you (?:been )?(?:told|instructed|programmed|configured|prompted|trained) (?:to|not to)\b|\bhow (?:were|are) you (?:programmed|configured|prompted|instructed)\b"
+       r"|\bwhat (?:did|do|have|has) (?:the|your) (?:developers?|creators?|makers?|programmers?|designers?|company|owners?|operators?) (?:tell|told|instruct\w*|program\w*|say|said)(?: to)? you\b"),
     # Delimiter and format injection.
     _f("html_comment", INJECTION, 3.5, r"<!--"),
     _f("few_shot_transcript", INJECTION, 2.5, r"(?:\bq\s*:.{1,400}?\ba\s*:.{1,400}?){2,}"),
     _f("you_said_not_to", ROLE, 2.0, r"\byou (?:said|were told|told me|mentioned) (?:not to|never to|to never|you (?:can't|cannot|shouldn't|won't))\b"),
     _f("template_braces", INJECTION, 3.5, r"\{\{.{0,200}?\}\}|\$\{[^}]{1,100}\}|\{%.{0,100}?%\}"),
     _f("fake_system_tag", INJECTION, 5.0,
-       r"\[\s*/?\s*(?:system|admin|sys|inst|developer|assistant|operator|root|override|instructions?)[\w ]{0,20}\]|<\s*(?:system|admin|developer|override)[\w ]{0,20}>|<\|?\s*/?\s*(?:im_start|im_end|system|endoftext|assistant|user|sys)\s*\|?>|</?\s*(?:system|instructions?|prompt|sys|admin)\s*>|<<\s*/?sys\s*>>"),
-    _f("role_line", INJECTION, 3.5, r"^\s*(?:system|assistant|admin|developer|root|operator)\s*(?:message|prompt)?\s*:"),
-    _f("markdown_heading_instruction", INJECTION, 4.0,
-       r"#{2,}\s*(?:system|instructions?|new instructions|admin|override|prompt)\b|(?:^|\n)\s*(?:-{3,}|={3,}|\*{3,})\s*(?:end|begin|start|new)\b"),
+       r"\[\s*/?\s*(?:system|admin|sys|inst|developer|assistant|operator|root|override|instructions?)[\w ]{0,20}\]|<\s*(?:system|admin|developer|override)[\w ]{0,20}>|<\|?\s*/?\s*(?:im_start|im_end|system|endoftext|assistant|user|sys)\s*\|?>|</?\s*(?:system|instructions?|prompt|sys|admin|user)\s*>|<<\s*/?sys\s*>>"),
+    _f("role_line", INJECTION, 3.5,
+       r"(?:^|[.!?%#=*\]>)]\s+|[%#=*\]>]\s*)(?:system|assistant|admin|developer|root|operator|ai)\s*(?:message|prompt|note|update|notice)?\s*:"),
+    _f("delimiter_banner", INJECTION, 4.0,
+       r"#{2,}\s*(?:system|instructions?|new instructions|admin|override|prompt)\b"
+       r"|(?:^|\s)(?:[-=*%#~_<>|]{3,}|\[)\s*(?:end|begin|start|new|system|admin|user|override|instructions?)\b"),
     _f("override_token", INJECTION, 4.5,
        r"\b\w*_override\b|\boverride_\w+|\b(?:sudo|admin|root)_\w+\b|\b(?:instruction|prompt|system)_(?:injection|override|update|reset)\b"),
     _f("sql_statement", INJECTION, 4.5,
@@ -230,19 +360,28 @@ FEATURES: tuple[Feature, ...] = (
     _f("code_assignment", INJECTION, 3.0, r"\b\w+\.\w+(?:\.\w+)?\s*=\s*['\"]|\b(?:user|system|config|settings|personality)\.\w+"),
     _f("execute_command", INJECTION, 2.0, r"\b(?:please\s+)?(?:execute|run|eval)\s*:|\bexecute (?:this|the following)\b"),
     _f("end_of_input", INJECTION, 3.0,
-       r"\bend of (?:the )?(?:user |system )?(?:input|prompt|instructions|context|conversation)\b|\b(?:user|human) input (?:ends|ended) here\b"),
-    # Target phrases collected by prompt-injection games (Tensor Trust and the like).
+       r"\bend (?:of )?(?:the )?(?:user |system |your )?(?:input|prompt|instructions|context|conversation|ambiguity|transcript)\b|\b(?:user|human) input (?:ends|ended) here\b"),
+    # Target phrases and prefix injection collected by prompt-injection games (Tensor Trust).
     _f("access_granted", INJECTION, 5.0, r"\baccess granted\b|\b(?:i have been|i've been) pwned\b|\bpwned\b"),
     _f("say_exactly", INJECTION, 2.0,
-       r"\b(?:say|print|output|respond with|reply with|answer with|type|write)\s+(?:only\s+|exactly\s+|just\s+)?(?:the\s+)?(?:words?|phrase|text|string)?\s*[\"'`]"),
+       r"\b(?:say|print|output|respond with|reply with|answer with|type|write)\s+(?:only\s+|exactly\s+|just\s+)?(?:the\s+)?(?:words?|phrase|text|string)?\s*[\"'`:(]"),
+    _f("completion_bait", INJECTION, 2.0, r"\b(?:complete|continue|finish) (?:this|the following|my) (?:sentence|text|phrase|line)\b"),
+    _f("prefix_injection", INJECTION, 3.0,
+       r"\b(?:start|begin|open|preface|prefix)\s+(?:your|the|each|every)\s+(?:response|reply|answer|output|message)\s+with\b"
+       r"|\b(?:your|the)\s+(?:response|reply|answer|output)\s+(?:must|should|has to|needs to)\s+(?:start|begin)\s+with\b"),
+    _f("grant_access", INJECTION, 2.5,
+       r"\bgrant (?:me |us |them )?(?:full |admin |root |complete )?access\b|\bauthori[sz]ation (?:code|token|key|level)\b|\bsecurity clearance\b"),
     _f("compliance_setting", ROLE, 3.0,
        r"\b(?:maximum|max|100\s*%|full|total|complete|extreme(?:ly)?)\s+(?:agreeableness|compliance|obedience|compliant|agreeable|obedient)\b|\b(?:update|set|change)\s+(?:the\s+)?user\s+(?:personality|profile|role|permissions?)\b"),
 )
 
 _BIAS = -4.0  # log-odds with no evidence: p ~ 0.018
-OBFUSCATION_WEIGHT = 1.5  # a pattern visible only once de-obfuscated is evidence of evasion
+# Evidence that is not a pattern in the text: (name, category, weight). A pattern visible only
+# once de-obfuscated is evidence of evasion; so are Latin words spelled with Cyrillic or Greek
+# letters; the same token 15+ times in a row is a repeated-token attack.
+OBFUSCATION_WEIGHT = 1.5
 MIXED_SCRIPT_WEIGHT = 1.0
-REPEATED_TOKEN_WEIGHT = 2.5  # the same token 15+ times in a row: a repeated-token attack
+REPEATED_TOKEN_WEIGHT = 2.5
 REPEATED_TOKEN_RUN = 15
 _MIXED_SCRIPT = re.compile(r"\b(?=\w*[a-z])(?=\w*[\u0400-\u04ff\u0370-\u03ff])\w+\b")
 
@@ -261,32 +400,29 @@ class LocalVerdict:
 def screen_locally(text: str) -> LocalVerdict:
     """Score a message; ``indicators`` name what fired (stored with an incident)."""
     views = normalise(text)
-    fired: dict[str, Feature] = {}
-    hidden: set[str] = set()
-    for feature in FEATURES:
-        if feature.pattern.search(views.plain):
-            fired[feature.name] = feature
-        elif any(feature.pattern.search(v) for v in views.transformed):
-            fired[feature.name] = feature
-            hidden.add(feature.name)
-    total = _BIAS + sum(f.weight for f in fired.values())
-    indicators = sorted(fired)
+    # One pass: every feature against the views, plain first; where it first fires says whether
+    # it was hidden.
+    fired: dict[str, tuple[Feature, bool]] = {}
+    for index, view in enumerate((views.plain, *views.transformed)):
+        for feature in FEATURES:
+            if feature.name not in fired and feature.pattern.search(view):
+                fired[feature.name] = (feature, index > 0)
+    evidence = [(f.name, f.category, f.weight) for f, _ in fired.values()]
+    hidden = sorted(name for name, (_, was_hidden) in fired.items() if was_hidden)
     if hidden:
-        total += OBFUSCATION_WEIGHT
-        indicators.append("obfuscated:" + "+".join(sorted(hidden)))
+        evidence.append(("obfuscated:" + "+".join(hidden), None, OBFUSCATION_WEIGHT))
     if _longest_run(views.plain.split()) >= REPEATED_TOKEN_RUN:
-        total += REPEATED_TOKEN_WEIGHT
-        indicators.append("repeated_token")
-        by_category_extra = {INJECTION: REPEATED_TOKEN_WEIGHT}
-    else:
-        by_category_extra = {}
+        evidence.append(("repeated_token", INJECTION, REPEATED_TOKEN_WEIGHT))
     if _MIXED_SCRIPT.search(unicodedata.normalize("NFKC", text).casefold()):
-        total += MIXED_SCRIPT_WEIGHT
-        indicators.append("mixed_script")
-    by_category: dict[str, float] = dict(by_category_extra)
-    for f in fired.values():
-        by_category[f.category] = by_category.get(f.category, 0.0) + f.weight
+        evidence.append(("mixed_script", None, MIXED_SCRIPT_WEIGHT))
+
+    total = _BIAS + sum(weight for _, _, weight in evidence)
+    by_category: dict[str, float] = {}
+    for _, category, weight in evidence:
+        if category:
+            by_category[category] = by_category.get(category, 0.0) + weight
     threat = max(by_category, key=by_category.get) if by_category else "none"
+    indicators = sorted(fired) + [name for name, _, _ in evidence if name not in fired]
     return LocalVerdict(round(1 / (1 + math.exp(-total)), 4), threat, tuple(indicators))
 
 

@@ -15,24 +15,8 @@ import argparse
 import os
 import sys
 import warnings
-from pathlib import Path
 
-
-def _container(data_dir: str):
-    from ..config import Settings
-    from ..wiring import Container
-
-    settings = Settings.from_env()
-    if not settings.database_url:
-        from ..adapters.migrations import apply_migrations
-        from .functions import REPO_ROOT
-        from .runtime import start_postgres
-
-        Path(data_dir).mkdir(parents=True, exist_ok=True)
-        _server, url = start_postgres(Path(data_dir) / "postgres")
-        apply_migrations(url, REPO_ROOT / "migrations")
-        settings = Settings(database_url=url)
-    return Container(settings)
+from .operator import operator_container
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-    container = _container(args.data_dir)
+    container = operator_container(args.data_dir)
     keys = container.api_keys
     try:
         if args.command == "create":

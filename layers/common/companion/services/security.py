@@ -244,11 +244,21 @@ class SecurityService:
 
     # --- operators --------------------------------------------------------------------------------------
 
-    def list_incidents(self, user_id: str, limit: int = 20) -> list[dict]:
-        return self.incidents.list_incidents(user_id, limit)
+    def list_incidents(self, user_id: str | None, limit: int = 20, *, unreviewed_only: bool = False) -> list[dict]:
+        """Newest first; ``user_id=None`` lists every user's (operators' review)."""
+        return self.incidents.list_incidents(user_id, limit, unreviewed_only=unreviewed_only)
 
-    def mark_false_positive(self, user_id: str, incident_id: int, notes: str = "") -> int:
-        """Mark one of ``user_id``'s incidents a false positive; returns the user's new level."""
+    def incident(self, incident_id: int) -> dict:
+        """One incident by its id alone, whoever's it is (operators' review)."""
+        found = self.incidents.get_incident(self._owner(incident_id), incident_id)
+        if found is None:
+            raise LookupError(f"no security incident {incident_id}")
+        return found
+
+    def mark_false_positive(self, user_id: str | None, incident_id: int, notes: str = "") -> int:
+        """Mark one of ``user_id``'s incidents a false positive (``None``: whoever's it is); returns
+        the user's new level."""
+        user_id = user_id or self._owner(incident_id)
         now = self.clock()
         marked = self.incidents.mark_false_positive(user_id, incident_id, notes, now)
         if marked is None:
@@ -260,3 +270,23 @@ class SecurityService:
         log.info("incident marked a false positive", extra={"user_id": user_id, "incident_id": incident_id,
                                                             "level": level})
         return level
+
+    def confirm(self, incident_id: int, notes: str = "") -> int:
+        """An operator confirms an incident was a real attack: reviewed, counted as before (a
+        false positive confirmed later counts again). Returns the user's level."""
+        user_id = self._owner(incident_id)
+        now = self.clock()
+        was = self.incidents.mark_reviewed(user_id, incident_id, notes, now)
+        if was is None:
+            raise LookupError(f"no security incident {incident_id}")
+        self.counter.record(user_id, incident_id, was["detected_at"])
+        level = self.level(user_id, now)
+        with self.uow.scoped(user_id) as tx:
+            self.incidents.set_account_status(tx, user_id, ACCOUNT_STATUS[level])
+        return level
+
+    def _owner(self, incident_id: int) -> str:
+        user_id = self.incidents.incident_owner(incident_id)
+        if user_id is None:
+            raise LookupError(f"no security incident {incident_id}")
+        return user_id

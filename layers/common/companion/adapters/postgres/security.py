@@ -37,13 +37,46 @@ class IncidentRepository:
             ).fetchone()
         return row["n"]
 
-    def list_incidents(self, user_id: str, limit: int = 20) -> list[dict]:
+    def list_incidents(self, user_id: str | None, limit: int = 20, *, unreviewed_only: bool = False) -> list[dict]:
+        """Newest first: one user's incidents (in their scope), or, for operators' review with
+        ``user_id=None``, every user's (an explicitly cross-user transaction)."""
+        where, params = [], []
+        if user_id is not None:
+            where.append("user_id = %s")
+            params.append(user_id)
+        if unreviewed_only:
+            where.append("admin_reviewed IS NOT TRUE")
+        with (self.db.scoped(user_id) if user_id is not None else self.db.unscoped()) as conn:
+            return conn.execute(
+                f"""SELECT {_INCIDENT_COLUMNS} FROM security_incidents WHERE {" AND ".join(where) or "TRUE"}
+                    ORDER BY detected_at DESC, id DESC LIMIT %s""",
+                (*params, limit),
+            ).fetchall()
+
+    def incident_owner(self, incident_id: int) -> str | None:
+        """Whose incident this is: an operator knows an incident by its id alone."""
+        with self.db.unscoped() as conn:
+            row = conn.execute("SELECT user_id FROM security_incidents WHERE id = %s", (incident_id,)).fetchone()
+        return row["user_id"] if row else None
+
+    def get_incident(self, user_id: str, incident_id: int) -> dict | None:
         with self.db.scoped(user_id) as conn:
             return conn.execute(
-                f"""SELECT {_INCIDENT_COLUMNS} FROM security_incidents WHERE user_id = %s
-                    ORDER BY detected_at DESC, id DESC LIMIT %s""",
-                (user_id, limit),
-            ).fetchall()
+                f"SELECT {_INCIDENT_COLUMNS} FROM security_incidents WHERE user_id = %s AND id = %s",
+                (user_id, incident_id),
+            ).fetchone()
+
+    def mark_reviewed(self, user_id: str, incident_id: int, notes: str, now: datetime) -> dict | None:
+        """An operator confirmed the incident: reviewed, not a false positive."""
+        with self.db.scoped(user_id) as conn:
+            return conn.execute(
+                f"""UPDATE security_incidents
+                    SET admin_reviewed = TRUE, false_positive = FALSE, resolved_at = %s,
+                        admin_notes = coalesce(NULLIF(%s, ''), admin_notes)
+                    WHERE user_id = %s AND id = %s
+                    RETURNING {_INCIDENT_COLUMNS}""",
+                (now, notes, user_id, incident_id),
+            ).fetchone()
 
     def mark_false_positive(self, user_id: str, incident_id: int, notes: str, now: datetime) -> dict | None:
         with self.db.scoped(user_id) as conn:
