@@ -5,12 +5,15 @@
 - ``HungServer``: accepts TCP connections and never answers (a Qdrant behind a broken network).
 - ``FlakyDiscord``: an httpx transport in front of the local Discord sink that answers 5xx or
   429 (with ``retry_after``) when its policy says so.
+- ``LostCommitAck``: a PostgreSQL wire proxy that lets a chosen transaction's COMMIT reach the
+  server, then cuts the connection before the client hears that it committed.
 Used by the suite and by benchmarks/fault_soak.py.
 """
 from __future__ import annotations
 
 import json
 import socket
+import struct
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -125,3 +128,105 @@ class FlakyDiscord:
 
     def client(self) -> httpx.Client:
         return httpx.Client(transport=httpx.MockTransport(self.handle))
+
+
+class LostCommitAck:
+    """A PostgreSQL proxy on a Unix socket in ``directory`` (connect with ``host=directory``,
+    ``port=PORT``) in front of the server's own socket ``upstream``.
+
+    Once a statement containing ``marker`` is sent (a simple or extended-protocol query), the next
+    COMMIT of that connection is forwarded to the server, the server's answer (CommandComplete,
+    ReadyForQuery: the commit happened) is swallowed and both sides are cut. The client sees a
+    dropped connection and cannot know whether it committed. It fires ``times`` times, then
+    relays faithfully."""
+
+    PORT = 5499
+    _UNTYPED_REQUESTS = (80877103, 80877104)  # SSLRequest, GSSENCRequest: another startup follows
+
+    def __init__(self, upstream: str, directory: Path, marker: bytes, *, times: int = 1):
+        self.upstream, self.marker, self.remaining = upstream, marker, times
+        self.fired = 0
+        self.path = Path(directory) / f".s.PGSQL.{self.PORT}"
+        self._listener = socket.socket(socket.AF_UNIX)
+        self._listener.bind(str(self.path))
+        self._listener.listen(16)
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.socket(socket.AF_UNIX)
+            server.connect(self.upstream)
+            cut = threading.Event()  # set when this connection's next server answer is to be lost
+            threading.Thread(target=self._client_to_server, args=(client, server, cut), daemon=True).start()
+            threading.Thread(target=self._server_to_client, args=(server, client, cut), daemon=True).start()
+
+    def _client_to_server(self, client: socket.socket, server: socket.socket, cut: threading.Event) -> None:
+        armed, started = False, False
+        try:
+            while True:
+                if not started:  # startup packets have no type byte
+                    head = _read(client, 4)
+                    body = _read(client, struct.unpack("!i", head)[0] - 4)
+                    started = struct.unpack("!i", body[:4])[0] not in self._UNTYPED_REQUESTS
+                    server.sendall(head + body)
+                    continue
+                head = _read(client, 5)
+                body = _read(client, struct.unpack("!i", head[1:])[0] - 4)
+                kind = head[:1]
+                if kind in (b"Q", b"P") and self.marker in body:
+                    armed = True
+                if kind == b"Q" and body.startswith(b"COMMIT") and armed:
+                    armed = False
+                    with self._lock:
+                        if self.remaining > 0:
+                            self.remaining -= 1
+                            cut.set()
+                server.sendall(head + body)
+        except OSError:
+            pass
+        finally:
+            _close(client, server)
+
+    def _server_to_client(self, server: socket.socket, client: socket.socket, cut: threading.Event) -> None:
+        try:
+            while True:
+                data = server.recv(65536)
+                if not data:
+                    return
+                if cut.is_set():  # the COMMIT's answer: the server committed; the client never hears
+                    with self._lock:
+                        self.fired += 1
+                    return
+                client.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _close(client, server)
+
+    def close(self) -> None:
+        self._listener.close()
+        self.path.unlink(missing_ok=True)
+
+
+def _read(sock: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ConnectionResetError("peer closed")
+        data += chunk
+    return data
+
+
+def _close(*socks: socket.socket) -> None:
+    for sock in socks:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        sock.close()

@@ -6,6 +6,8 @@ the Discord interaction id, with user ids hashed and no message text.
 - ``configure_logger(logger)``: every ``companion.*`` log record reaches the function's Powertools
   logger (its stdlib name is the service, "companion"), so it carries the correlation id; a filter
   on its handler replaces any ``user_id`` field with ``user`` = ``user_ref(user_id)``.
+- ``record_circuit_change``: a circuit breaker's state change as a metric (the dashboard's
+  "Circuit breakers" widget, the CircuitsOpened alarm).
 - ``user_ref``: a keyed hash (HMAC-SHA256, 16 hex characters) of a Discord user id: stable, so one
   user's lines group together, but not reversible by looking ids up. The key is LOG_HASH_KEY
   (the stack's id in AWS).
@@ -110,3 +112,26 @@ def correlation_id_of(body: bytes | str) -> str | None:
     except (ValueError, AttributeError):
         return None
     return str(value) if isinstance(value, (str, int)) else None
+
+
+# Circuit breaker state -> metric name prefix (CircuitOpened_<dependency>, ...), one per state.
+CIRCUIT_METRICS = {"open": "CircuitOpened", "half-open": "CircuitHalfOpened", "closed": "CircuitClosed"}
+
+
+def circuit_metric(dependency: str, state: str) -> str:
+    """``CircuitOpened_reply_model``: the metric one state change of one dependency counts on."""
+    return f"{CIRCUIT_METRICS[state]}_{dependency.replace(' ', '_')}"
+
+
+def record_circuit_change(dependency: str, state: str) -> None:
+    """Counts a breaker's state change under the per-dependency metric, and openings also under
+    ``CircuitsOpened`` (what the alarm watches). Powertools' metric set is shared by every
+    ``Metrics`` of the process, so these go out with the function's own at the end of the
+    invocation (``log_metrics``); the local runtime discards them."""
+    from aws_lambda_powertools import Metrics
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    metrics = Metrics(namespace="Companion", service="companion")
+    metrics.add_metric(name=circuit_metric(dependency, state), unit=MetricUnit.Count, value=1)
+    if state == "open":
+        metrics.add_metric(name="CircuitsOpened", unit=MetricUnit.Count, value=1)

@@ -49,12 +49,19 @@ class Container:
             return getattr(self.settings, name)
         return getattr(self._settings_source(fresh=fresh), name)
 
+    def secret_source(self, name: str) -> Callable[..., str]:
+        """``(fresh=False) -> str``: a live secret for a provider adapter (``LiveKey``)."""
+        return lambda fresh=False: self.secret(name, fresh=fresh)
+
     @cached_property
     def breakers(self) -> dict:
-        """One circuit breaker per provider, for this container's lifetime."""
+        """One circuit breaker per provider, for this container's lifetime; state changes become
+        metrics (observability.record_circuit_change)."""
         from .adapters.breakers import CircuitBreaker
+        from .observability import record_circuit_change
 
-        return {name: CircuitBreaker(name, failure_threshold=threshold, open_seconds=open_seconds)
+        return {name: CircuitBreaker(name, failure_threshold=threshold, open_seconds=open_seconds,
+                                     on_change=record_circuit_change)
                 for name, threshold, open_seconds in BREAKERS}
 
     # --- engines -----------------------------------------------------------------------------
@@ -67,7 +74,7 @@ class Container:
             raise RuntimeError("DATABASE_URL (or DB_SECRET_ARN and DB_HOST) is not set")
         if self._settings_source is None:
             return Database(self.settings.database_url, role=self.settings.database_role)
-        return Database(lambda fresh=False: self.secret("database_url", fresh=fresh), role=self.settings.database_role)
+        return Database(self.secret_source("database_url"), role=self.settings.database_role)
 
     @cached_property
     def profile_repo(self):
@@ -139,12 +146,16 @@ class Container:
     def vector_store(self):
         from qdrant_client import QdrantClient
 
+        from .adapters.live_key import LiveKey
         from .adapters.qdrant_store import QdrantVectorStore
 
         s = self.settings
         if s.qdrant_url:
             # Short: the index has an exact fallback in PostgreSQL, and its breaker remembers.
-            client = QdrantClient(url=s.qdrant_url, api_key=s.qdrant_api_key or None, timeout=QDRANT_TIMEOUT)
+            return QdrantVectorStore(LiveKey(
+                s.qdrant_api_key,
+                lambda key: QdrantClient(url=s.qdrant_url, api_key=key or None, timeout=QDRANT_TIMEOUT),
+                source=self.secret_source("qdrant_api_key"), name="Qdrant"))
         else:
             client = QdrantClient(location=":memory:") if s.qdrant_path in ("", ":memory:") else QdrantClient(path=s.qdrant_path)
         return QdrantVectorStore(client)
@@ -189,7 +200,8 @@ class Container:
         if choice == "gemini":
             from .adapters.gemini import GeminiEmbedder
 
-            return GeminiEmbedder(api_key=s.gemini_api_key, model=s.embedding_model, dim=s.embedding_dimensions)
+            return GeminiEmbedder(api_key=s.gemini_api_key, model=s.embedding_model, dim=s.embedding_dimensions,
+                                  api_key_source=self.secret_source("gemini_api_key"))
         if choice == "onnx":
             try:
                 from .adapters.onnx_embedder import OnnxMiniLMEmbedder
@@ -213,7 +225,7 @@ class Container:
             return ChutesReplyModel(
                 api_key=s.chutes_api_key, primary_model=s.primary_llm_model,
                 fallback_model=s.fallback_llm_model, base_url=s.chutes_base_url,
-                api_key_source=lambda fresh=False: self.secret("chutes_api_key", fresh=fresh),
+                api_key_source=self.secret_source("chutes_api_key"),
             )
         from .adapters.offline_models import OfflineReplyModel
 
@@ -227,14 +239,10 @@ class Container:
         offline = OfflineImportanceScorer(self.guarded_embedder)
         if not self.settings.groq_api_key:
             return offline
-        from .adapters.groq_fast import GroqFastModel
+        from .adapters.breakers import GuardedFastModel
         from .adapters.importance import LLMImportanceScorer
 
-        from .adapters.breakers import GuardedFastModel
-
-        fast = GroqFastModel(api_key=self.settings.groq_api_key, model=self.settings.scoring_llm_model,
-                             api_key_source=lambda fresh=False: self.secret("groq_api_key", fresh=fresh))
-        return LLMImportanceScorer(GuardedFastModel(fast, self.breakers["fast model"]), fallback=offline)
+        return LLMImportanceScorer(GuardedFastModel(self.fast_model, self.breakers["fast model"]), fallback=offline)
 
     @cached_property
     def quirk_detector(self):
@@ -243,16 +251,14 @@ class Container:
 
         if not self.settings.groq_api_key:
             return HeuristicQuirkDetector()
-        from .adapters.groq_fast import GroqFastModel
-
-        fast = GroqFastModel(api_key=self.settings.groq_api_key, model=self.settings.scoring_llm_model)
-        return LLMQuirkDetector(fast, fallback=HeuristicQuirkDetector())
+        return LLMQuirkDetector(self.fast_model, fallback=HeuristicQuirkDetector())
 
     @cached_property
     def discord(self):
         from .adapters.discord_rest import DiscordRestClient
 
-        return DiscordRestClient(self.settings.discord_api_base, bot_token=self.settings.discord_bot_token)
+        return DiscordRestClient(self.settings.discord_api_base, bot_token=self.settings.discord_bot_token,
+                                 bot_token_source=self.secret_source("discord_bot_token"))
 
     @cached_property
     def queue(self):
@@ -313,7 +319,8 @@ class Container:
             return None
         from .adapters.groq_fast import GroqFastModel
 
-        return GroqFastModel(api_key=self.settings.groq_api_key, model=self.settings.scoring_llm_model)
+        return GroqFastModel(api_key=self.settings.groq_api_key, model=self.settings.scoring_llm_model,
+                             api_key_source=self.secret_source("groq_api_key"))
 
     @cached_property
     def conflict_repo(self):
@@ -401,7 +408,7 @@ class Container:
 
         return SecurityService(
             uow=self.database, incidents=self.incident_repo, counter=self.offence_counter,
-            screen=ThreatScreen(fast_model_for(self.settings)), profiles=self.profile_repo,
+            screen=ThreatScreen(fast_model_for(self.settings, api_key_source=self.secret_source("groq_api_key"))), profiles=self.profile_repo,
             interactions=self.interaction_repo, users=self.users, personality=self.personality,
             clock=self.clock,
         )

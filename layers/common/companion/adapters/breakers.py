@@ -4,7 +4,8 @@ A provider that hangs costs every turn its full timeout; one that is down costs 
 failed call. A breaker remembers: after ``failure_threshold`` consecutive failures it opens and
 calls fail at once (ProviderError) for ``open_seconds``, so turns take their degraded path
 immediately (full-text recall, the apology, a retried delivery); then one trial call is let
-through, and its success closes the breaker. State is per container (one Lambda container
+through, and its success closes the breaker. Each change (open, half-open, closed) is reported to
+``on_change(name, state)``: the container sends it to the operators' metrics. State is per container (one Lambda container
 serves one event at a time), so an outage is rediscovered by each new container with one call.
 """
 from __future__ import annotations
@@ -44,6 +45,8 @@ class CircuitBreaker:
         state = self.state
         if state == "open":
             raise CircuitOpen(f"{self.name} is unavailable (circuit open after {self.failures} failures)")
+        if state == "half-open":
+            self._notify("half-open")  # one trial call goes through; its outcome opens or closes
         try:
             call_timeout(1.0)  # raises DeadlineExceeded when the turn has no time left for a call
             result = fn(*args, **kwargs)
@@ -63,7 +66,7 @@ class CircuitBreaker:
     def _failed(self, state: str) -> None:
         self.failures += 1
         if state == "half-open" or self.failures >= self.failure_threshold:
-            if self.opened_at is None:
+            if self.opened_at is None or state == "half-open":  # opened, or the trial call failed
                 log.warning("circuit for %s opened after %d failures", self.name, self.failures)
                 self._notify("open")
             self.opened_at = self.clock()

@@ -8,8 +8,8 @@ turn service then apologises instead of leaving the deferred reply spinning.
 Every call's timeout comes from the turn's deadline (``call_timeout``); with a fallback model the
 primary gets at most ``PRIMARY_SHARE`` of what is left, so a hanging primary still leaves the
 fallback time to answer. Under a deadline the SDK does not retry on its own: the fallback is the
-retry. A 401 re-reads the API key (``api_key_source(fresh=True)``) and tries once more: a rotated
-or refilled key reaches a warm container without a redeploy.
+retry. The API key is live (``LiveKey``): re-read on the secret cache's age, and at once after a
+401, so a rotated or refilled key reaches a warm container without a redeploy.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from typing import Any, Callable
 from ..domain.deadline import DeadlineExceeded, call_timeout, current
 from ..domain.models import Reply, ReplyContext
 from ..ports import ProviderError
+from .live_key import LiveKey
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +49,17 @@ class ChutesReplyModel:
 
         # The worker has 60 s per batch of up to 10 turns' worth of work; two models with one
         # retry each must fit well inside that, hence the short timeout.
-        self._client = OpenAI(
+        client = OpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries,
             http_client=http_client,
         )
+        self._key = LiveKey(api_key, lambda key: client.with_options(api_key=key),
+                            source=api_key_source, name="reply model")
         self.primary_model = primary_model
         self.fallback_model = fallback_model if fallback_model and fallback_model != primary_model else None
         self._temperature = temperature
         self._max_tokens = max_tokens
         self._timeout = timeout
-        self._api_key = api_key
-        self._api_key_source = api_key_source
 
     def reply(self, context: ReplyContext) -> Reply:
         import openai
@@ -67,20 +68,11 @@ class ChutesReplyModel:
         candidates = [(self.primary_model, False)]
         if self.fallback_model:
             candidates.append((self.fallback_model, True))
-        self._use_key(self._current_key(fresh=False))
         for model, is_fallback in candidates:
+            share = PRIMARY_SHARE if len(candidates) > 1 and not is_fallback else 1.0
             try:
-                response = self._complete(model, context, share=PRIMARY_SHARE if len(candidates) > 1 and not is_fallback else 1.0)
-            except openai.AuthenticationError as error:
-                if not self._use_key(self._current_key(fresh=True)):
-                    failures.append(f"{model}: {type(error).__name__}: {error}")
-                    continue
-                log.warning("reply model key was refused; retrying with the re-read key")
-                try:
-                    response = self._complete(model, context, share=1.0)
-                except (openai.OpenAIError, DeadlineExceeded) as retry_error:
-                    failures.append(f"{model}: {type(retry_error).__name__}: {retry_error}")
-                    continue
+                response = self._key.call(lambda client: self._complete(client, model, context, share=share),
+                                          refused=lambda error: isinstance(error, openai.AuthenticationError))
             except DeadlineExceeded as error:
                 failures.append(f"{model}: {error}")
                 break
@@ -102,8 +94,7 @@ class ChutesReplyModel:
             )
         raise ProviderError("no reply model answered: " + "; ".join(failures))
 
-    def _complete(self, model: str, context: ReplyContext, *, share: float):
-        client = self._client
+    def _complete(self, client, model: str, context: ReplyContext, *, share: float):
         if current() is not None:
             timeout = call_timeout(self._timeout) * share
             client = client.with_options(timeout=timeout, max_retries=0)
@@ -111,23 +102,6 @@ class ChutesReplyModel:
             model=model, messages=context.messages,
             temperature=self._temperature, max_tokens=self._max_tokens,
         )
-
-    def _current_key(self, *, fresh: bool) -> str:
-        if self._api_key_source is None:
-            return self._api_key
-        try:
-            return self._api_key_source(fresh=fresh) or self._api_key
-        except Exception:  # a secrets outage must not take the reply model down with it
-            log.warning("could not re-read the reply model key", exc_info=True)
-            return self._api_key
-
-    def _use_key(self, key: str) -> bool:
-        """Switch to ``key``; True when it differs from the key in use."""
-        if key == self._api_key:
-            return False
-        self._api_key = key
-        self._client = self._client.with_options(api_key=key)
-        return True
 
 
 def _reply_text(response: Any) -> str:

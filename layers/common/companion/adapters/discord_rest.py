@@ -18,11 +18,16 @@ import httpx
 
 from ..domain.deadline import DeadlineExceeded, call_timeout, current
 from ..ports import DMsClosed, InteractionExpired, ProviderError, RateLimited
+from .live_key import LiveKey
 
 log = logging.getLogger(__name__)
 
 DISCORD_API = "https://discord.com/api/v10"
 MAX_CONTENT = 2000  # Discord's limit on a message's content
+
+
+class BotTokenRefused(ProviderError):
+    """Discord answered 401 to a bot call: the token was reset or revoked."""
 
 
 def fit_content(text: str) -> str:
@@ -37,6 +42,7 @@ class DiscordRestClient:
         *,
         http_client: httpx.Client | None = None,
         bot_token: str = "",
+        bot_token_source: Callable[..., str] | None = None,
         timeout: float = 10.0,
         max_rate_limit_wait: float = 5.0,
         attempts: int = 4,
@@ -47,7 +53,8 @@ class DiscordRestClient:
         self._http = http_client or httpx.Client(timeout=timeout)
         self._timeout = timeout
         self._max_wait = max_rate_limit_wait
-        self._bot_token = bot_token
+        # The bot token is live (LiveKey): re-read on the secret cache's age and after a 401.
+        self._bot_token = LiveKey(bot_token, lambda token: token, source=bot_token_source, name="Discord bot")
         self._attempts = attempts
         self._backoff = backoff
         self._sleep = sleep
@@ -97,10 +104,10 @@ class DiscordRestClient:
     def register_commands(self, application_id: str, commands: list[dict]) -> list[dict]:
         """PUT /applications/{application.id}/commands: replaces the global command set (Discord
         keeps commands not in the list registered otherwise). Needs the bot token."""
-        if not self._bot_token:
+        if not self._bot_token.client:
             raise ValueError("registering commands needs DISCORD_BOT_TOKEN")
         url = f"{self._base}/applications/{application_id}/commands"
-        response = self._send("PUT", url, commands, headers={"Authorization": f"Bot {self._bot_token}"})
+        response = self._send("PUT", url, commands, headers={"Authorization": f"Bot {self._bot_token.client}"})
         if response.status_code == 401:
             raise ProviderError("Discord rejected the bot token (401): check DISCORD_BOT_TOKEN")
         if response.status_code == 404:
@@ -180,7 +187,11 @@ class DiscordRestClient:
     def _bot_call(self, method: str, path: str, body: dict, attempts: int = 3) -> dict:
         """A bot-authenticated call: waits out 429s (per-route or global, ``retry_after``) while
         they are short, raises RateLimited when Discord asks for longer, DMsClosed on 403."""
-        headers = {"Authorization": f"Bot {self._bot_token}"} if self._bot_token else None
+        return self._bot_token.call(lambda token: self._bot_request(token, method, path, body, attempts),
+                                    refused=lambda error: isinstance(error, BotTokenRefused))
+
+    def _bot_request(self, token: str, method: str, path: str, body: dict, attempts: int) -> dict:
+        headers = {"Authorization": f"Bot {token}"} if token else None
         for attempt in range(attempts):
             try:
                 response = self._http.request(method, f"{self._base}{path}", json=body, headers=headers,
@@ -197,6 +208,8 @@ class DiscordRestClient:
                 log.warning("Discord %s rate limit, waiting %.2fs", scope, retry_after)
                 self._sleep(retry_after)
                 continue
+            if response.status_code == 401:
+                raise BotTokenRefused("Discord rejected the bot token (401): check DISCORD_BOT_TOKEN")
             if response.status_code == 403:
                 raise DMsClosed(f"Discord refused ({_error_code(response)}): {response.text[:200]}")
             if response.status_code >= 400:

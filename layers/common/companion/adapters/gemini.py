@@ -2,12 +2,13 @@
 
 Documents and queries are embedded with their own task types (retrieval is asymmetric). Below
 its native 3072 dimensions the model's output is not normalised, so rows are L2-normalised here:
-the vector index compares by cosine and MMR by dot product.
+the vector index compares by cosine and MMR by dot product. The API key is live (``LiveKey``:
+re-read on the secret cache's age, and at once when Google refuses it).
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import httpx
 import numpy as np
@@ -15,6 +16,7 @@ from google.genai import errors
 
 from ..domain.deadline import DeadlineExceeded, call_timeout, current
 from ..ports import ProviderError
+from .live_key import LiveKey
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +26,13 @@ TASK_TYPES = {"document": "RETRIEVAL_DOCUMENT", "query": "RETRIEVAL_QUERY"}
 
 class GeminiEmbedder:
     def __init__(self, *, api_key: str, model: str = "gemini-embedding-001", dim: int = 1536,
-                 timeout_ms: int = 10_000, http_client: Any = None):
+                 timeout_ms: int = 10_000, http_client: Any = None, api_key_source: Callable[..., str] | None = None):
         from google import genai
         from google.genai import types
 
         options = types.HttpOptions(timeout=timeout_ms, httpx_client=http_client)
-        self._client = genai.Client(api_key=api_key, http_options=options)
+        self._key = LiveKey(api_key, lambda key: genai.Client(api_key=key, http_options=options),
+                            source=api_key_source, name="Gemini")
         self._types = types
         self._timeout_ms = timeout_ms
         self.model = model
@@ -60,7 +63,9 @@ class GeminiEmbedder:
                 raise ProviderError(f"Gemini embeddings not called: {error}") from error
             config.http_options = self._types.HttpOptions(timeout=timeout_ms)
         try:
-            result = self._client.models.embed_content(model=self.model, contents=texts, config=config)
+            result = self._key.call(
+                lambda client: client.models.embed_content(model=self.model, contents=texts, config=config),
+                refused=_key_refused)
         except errors.APIError as error:
             raise ProviderError(f"Gemini embeddings failed: {error.code} {error.status}: {error.message}") from error
         except httpx.HTTPError as error:  # timeouts and refused connections are not APIErrors
@@ -72,3 +77,10 @@ class GeminiEmbedder:
         if any(len(v) != self.dim for v in vectors):
             raise ProviderError(f"Gemini returned vectors that are not {self.dim}-dimensional")
         return vectors
+
+
+def _key_refused(error: BaseException) -> bool:
+    """Google answers a revoked or unknown key with 401/403, or 400 API_KEY_INVALID."""
+    if not isinstance(error, errors.APIError):
+        return False
+    return error.code in (401, 403) or "API_KEY_INVALID" in str(error) or "API key not valid" in str(error)

@@ -1,4 +1,5 @@
-"""The fast model (Groq) used for scoring: one short completion, low temperature."""
+"""The fast model (Groq) used for scoring: one short completion, low temperature. Its API key is
+live (``LiveKey``: re-read on the secret cache's age and after a 401)."""
 from __future__ import annotations
 
 import logging
@@ -6,6 +7,7 @@ from typing import Any, Callable
 
 from ..domain.deadline import DeadlineExceeded, call_timeout, current
 from ..ports import ProviderError
+from .live_key import LiveKey
 
 log = logging.getLogger(__name__)
 
@@ -16,17 +18,16 @@ class GroqFastModel:
         from groq import Groq
 
         # Scoring sits on the turn's critical path and has an offline fallback, so fail fast.
-        self._client = Groq(api_key=api_key, timeout=timeout, max_retries=max_retries, http_client=http_client)
+        client = Groq(api_key=api_key, timeout=timeout, max_retries=max_retries, http_client=http_client)
+        self._key = LiveKey(api_key, lambda key: client.with_options(api_key=key),
+                            source=api_key_source, name="fast model")
         self.model = model
         self._timeout = timeout
-        self._api_key = api_key
-        self._api_key_source = api_key_source  # re-read after a 401 (a rotated or refilled key)
 
     def complete(self, prompt: str, *, max_tokens: int = 10, temperature: float = 0.1) -> str:
         import groq
 
-        def create():
-            client = self._client
+        def create(client):
             if current() is not None:  # bounded by the turn's deadline; no SDK retries past it
                 client = client.with_options(timeout=call_timeout(self._timeout), max_retries=0)
             return client.chat.completions.create(
@@ -37,14 +38,7 @@ class GroqFastModel:
             )
 
         try:
-            try:
-                response = create()
-            except groq.AuthenticationError:
-                fresh = self._api_key_source(fresh=True) if self._api_key_source else self._api_key
-                if not fresh or fresh == self._api_key:
-                    raise
-                self._api_key, self._client = fresh, self._client.with_options(api_key=fresh)
-                response = create()
+            response = self._key.call(create, refused=lambda error: isinstance(error, groq.AuthenticationError))
         except DeadlineExceeded as error:
             raise ProviderError(f"fast model {self.model} not called: {error}") from error
         except groq.GroqError as error:

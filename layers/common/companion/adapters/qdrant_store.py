@@ -10,21 +10,27 @@ the memory's stemmed terms weighted by BM25's term-frequency part, with ``Modifi
 Qdrant applies the inverse document frequency at query time). One ``query_batch_points`` round
 trip returns both rankings; the service fuses them (domain.recall), the same way it fuses
 PostgreSQL's when Qdrant is down.
+
+Qdrant Cloud's API key is live (``LiveKey``: re-read on the secret cache's age, and at once when
+the server answers 401/403); a store built on a plain client (local mode, tests) keeps it.
 """
 from __future__ import annotations
 
 import re
 import warnings
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 from qdrant_client import QdrantClient, models
+from qdrant_client.http.exceptions import UnexpectedResponse
 
 from ..domain.lexical import document_weights, query_weights, sparse
 from ..ports import Rankings, VectorHit
+from .live_key import LiveKey
 
 DENSE = "dense"
 LEXICAL = "lexical"
+T = TypeVar("T")
 
 
 def collection_name(model_id: str) -> str:
@@ -38,16 +44,28 @@ def _user_filter(user_id: str) -> models.Filter:
 
 
 class QdrantVectorStore:
-    def __init__(self, client: QdrantClient):
-        self.client = client
+    def __init__(self, client: QdrantClient | LiveKey[QdrantClient]):
+        self._key = client if isinstance(client, LiveKey) else LiveKey("", lambda _key: client)
         self._ready: set[str] = set()
+
+    @property
+    def client(self) -> QdrantClient:
+        return self._key.client
+
+    def _call(self, use: Callable[[QdrantClient], T]) -> T:
+        return self._key.call(use, refused=_key_refused)
 
     def ensure_collection(self, model_id: str, dim: int) -> None:
         name = collection_name(model_id)
         if name in self._ready:
             return
-        if not self.client.collection_exists(name):
-            self.client.create_collection(
+        self._call(lambda client: self._create_collection(client, name, dim))
+        self._ready.add(name)
+
+    @staticmethod
+    def _create_collection(client: QdrantClient, name: str, dim: int) -> None:
+        if not client.collection_exists(name):
+            client.create_collection(
                 name,
                 vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
                 sparse_vectors_config={LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)},
@@ -55,12 +73,11 @@ class QdrantVectorStore:
             with warnings.catch_warnings():
                 # Local mode says payload indexes do nothing there; on a server this one matters.
                 warnings.simplefilter("ignore", UserWarning)
-                self.client.create_payload_index(
+                client.create_payload_index(
                     name,
                     field_name="user_id",
                     field_schema=models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, is_tenant=True),
                 )
-        self._ready.add(name)
 
     def upsert(self, model_id: str, user_id: str, points: Sequence[tuple[str, np.ndarray, dict]]) -> None:
         if not points:
@@ -75,13 +92,13 @@ class QdrantVectorStore:
                         LEXICAL: models.SparseVector(indices=indices, values=values)},
                 payload={**payload, "user_id": user_id},
             ))
-        self.client.upsert(collection_name(model_id), points=structs, wait=True)
+        self._call(lambda client: client.upsert(collection_name(model_id), points=structs, wait=True))
 
     def search(
         self, model_id: str, user_id: str, vector: np.ndarray, limit: int, min_score: float = 0.0
     ) -> list[VectorHit]:
         """Dense nearest neighbours of one user (with their vectors)."""
-        response = self.client.query_points(
+        response = self._call(lambda client: client.query_points(
             collection_name(model_id),
             query=np.asarray(vector, dtype=np.float32).tolist(),
             using=DENSE,
@@ -90,7 +107,7 @@ class QdrantVectorStore:
             score_threshold=min_score,
             with_payload=True,
             with_vectors=[DENSE],
-        )
+        ))
         return [
             VectorHit(
                 id=str(point.id),
@@ -118,7 +135,7 @@ class QdrantVectorStore:
             kinds.append(LEXICAL)
         found: dict[str, list[tuple[str, float]]] = {DENSE: [], LEXICAL: []}
         if requests:
-            responses = self.client.query_batch_points(collection_name(model_id), requests=requests)
+            responses = self._call(lambda client: client.query_batch_points(collection_name(model_id), requests=requests))
             for kind, response in zip(kinds, responses):
                 found[kind] = [(str(p.id), float(p.score)) for p in response.points
                                if (p.payload or {}).get("user_id") == user_id]
@@ -127,7 +144,8 @@ class QdrantVectorStore:
     # --- forgetting (every collection: a user's points may sit under several embedding models) ---
 
     def _memory_collections(self) -> list[str]:
-        return [c.name for c in self.client.get_collections().collections if c.name.startswith("memories_")]
+        collections = self._call(lambda client: client.get_collections()).collections
+        return [c.name for c in collections if c.name.startswith("memories_")]
 
     @staticmethod
     def _user_filter(user_id: str, point_ids: Sequence[str] | None = None) -> models.Filter:
@@ -140,17 +158,19 @@ class QdrantVectorStore:
         if not point_ids:
             return
         for name in self._memory_collections():
-            self.client.delete(name, points_selector=models.FilterSelector(filter=self._user_filter(user_id, point_ids)), wait=True)
+            selector = models.FilterSelector(filter=self._user_filter(user_id, point_ids))
+            self._call(lambda client: client.delete(name, points_selector=selector, wait=True))
 
     def delete_user(self, user_id: str) -> None:
         for name in self._memory_collections():
-            self.client.delete(name, points_selector=models.FilterSelector(filter=self._user_filter(user_id)), wait=True)
+            selector = models.FilterSelector(filter=self._user_filter(user_id))
+            self._call(lambda client: client.delete(name, points_selector=selector, wait=True))
 
     def count_user_points(self, user_id: str, point_ids: Sequence[str] | None = None) -> int:
         if point_ids is not None and not point_ids:
             return 0
         return sum(
-            self.client.count(name, count_filter=self._user_filter(user_id, point_ids), exact=True).count
+            self._call(lambda client: client.count(name, count_filter=self._user_filter(user_id, point_ids), exact=True)).count
             for name in self._memory_collections()
         )
 
@@ -158,3 +178,7 @@ class QdrantVectorStore:
         """Forget which collections were seen, so the next ensure_collection asks the server
         again (after the index was wiped or restored from a snapshot)."""
         self._ready.clear()
+
+
+def _key_refused(error: BaseException) -> bool:
+    return isinstance(error, UnexpectedResponse) and error.status_code in (401, 403)

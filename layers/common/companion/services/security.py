@@ -65,13 +65,15 @@ class ThreatScreen:
                           "groq_analysis", local.score, local.indicators, verdict.reasoning)
 
 
-def fast_model_for(settings) -> FastModel | None:
-    """The security stage's fast LLM (Groq), or None when no key is configured."""
+def fast_model_for(settings, *, api_key_source=None) -> FastModel | None:
+    """The security stage's fast LLM (Groq), or None when no key is configured; ``api_key_source``
+    keeps its key live (``LiveKey``)."""
     if not settings.groq_api_key:
         return None
     from ..adapters.groq_fast import GroqFastModel
 
-    return GroqFastModel(api_key=settings.groq_api_key, model=settings.security_llm_model or settings.scoring_llm_model)
+    return GroqFastModel(api_key=settings.groq_api_key, model=settings.security_llm_model or settings.scoring_llm_model,
+                         api_key_source=api_key_source)
 
 
 # --- offence counters --------------------------------------------------------------------------------
