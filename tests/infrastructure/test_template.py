@@ -90,9 +90,8 @@ def test_functions_get_the_configuration_they_read(template):
     for name in ("QDRANT_URL", "REDIS_URL", "DISCORD_APPLICATION_ID", "PRIMARY_LLM_MODEL", "FALLBACK_LLM_MODEL",
                  "SCORING_LLM_MODEL", "EMBEDDING_DIMENSIONS"):
         assert name in settings and name in worker, name
-    for function in ("TurnWorkerFunction", "MigrateFunction"):
-        env = env_of(template, function)
-        assert {"APP_SECRET_ARN", "DB_SECRET_ARN", "DB_HOST", "DB_NAME"} <= set(env)
+    assert {"APP_SECRET_ARN", "DB_IAM_USER", "DB_HOST", "DB_NAME"} <= set(worker)
+    assert {"APP_SECRET_ARN", "DB_SECRET_ARN", "DB_HOST", "DB_NAME"} <= set(env_of(template, "MigrateFunction"))
     interactions = env_of(template, "InteractionsFunction")
     assert interactions["TURN_QUEUE_URL"] == {"Ref": "TurnQueue"}
     assert interactions["DISCORD_PUBLIC_KEY"] == {"Ref": "DiscordPublicKey"}
@@ -165,6 +164,22 @@ def test_dashboard_charts_every_custom_metric_and_the_queues(template):
             assert (metric, f"${{{function}}}") in charted, (metric, function)
 
 
+def test_circuit_breaker_changes_are_charted_per_dependency_and_openings_alarmed(template):
+    from companion.observability import CIRCUIT_METRICS, circuit_metric
+    from companion.wiring import BREAKERS
+
+    body = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    charted = {row[1] for widget in json.loads(body)["widgets"] if widget["type"] == "metric"
+               for row in widget["properties"]["metrics"] if row[0] == "Companion"}
+    for dependency, *_ in BREAKERS:
+        for state in CIRCUIT_METRICS:
+            assert circuit_metric(dependency, state) in charted, (dependency, state)
+    alarm = template["Resources"]["CircuitBreakerOpenAlarm"]["Properties"]
+    assert alarm["MetricName"] == "CircuitsOpened" and alarm["Namespace"] == "Companion"
+    assert alarm["OKActions"] == alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert "${CircuitBreakerOpenAlarm.Arn}" in body
+
+
 def test_alarms_watch_the_dead_letter_queue_and_worker_errors(template):
     alarms = resources_of(template, "AWS::CloudWatch::Alarm")
     watched = {(a["Properties"]["MetricName"], json.dumps(a["Properties"].get("Dimensions")))
@@ -204,7 +219,7 @@ def test_the_rest_api_shares_the_http_api_routes_every_path_of_the_app_and_is_th
     assert throttle["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRateLimit"}
     assert throttle["ThrottlingBurstLimit"] == {"Ref": "ApiThrottleBurstLimit"}
     env = env_of(template, "ApiFunction")
-    assert {"APP_SECRET_ARN", "DB_SECRET_ARN", "DB_HOST", "DB_NAME", "QDRANT_URL", "TURN_QUEUE_URL"} <= set(env)
+    assert {"APP_SECRET_ARN", "DB_IAM_USER", "DB_HOST", "DB_NAME", "QDRANT_URL", "TURN_QUEUE_URL"} <= set(env)
 
 
 def test_the_api_function_ships_fastapi_and_mangum_and_the_layer_does_not():

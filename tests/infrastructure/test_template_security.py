@@ -95,6 +95,33 @@ def test_each_function_may_do_only_what_it_needs(template):
     assert "MasterUserSecret" not in str(interactions)  # the internet-facing function never sees the database
 
 
+def test_only_the_migrate_function_logs_in_as_the_database_owner(template):
+    """The application's functions connect as companion_app_login with IAM tokens (rds-db:connect
+    on that one database user); only migrate can read Aurora's master secret."""
+    login = "companion_app_login"
+    owner_readers = set()
+    for name, function in functions(template).items():
+        props = function["Properties"]
+        env = props.get("Environment", {}).get("Variables", {})
+        if "MasterUserSecret" in str(props.get("Policies", [])):
+            owner_readers.add(name)
+        if "DB_HOST" not in env:
+            continue
+        if name == "MigrateFunction":
+            assert "DB_SECRET_ARN" in env and "DB_IAM_USER" not in env
+            continue
+        assert env["DB_IAM_USER"] == login and "DB_SECRET_ARN" not in env, name
+        connects = [st for st in statements(function) if st["Action"] == "rds-db:connect"]
+        assert len(connects) == 1, name
+        resource = connects[0]["Resource"]["Fn::Sub"]
+        assert resource.endswith(f":dbuser:${{AuroraCluster.DBClusterResourceId}}/{login}"), name
+        assert function.get("DependsOn") == "Migrations", name  # the role exists before the code runs
+    assert owner_readers == {"MigrateFunction"}
+    assert template["Resources"]["AuroraCluster"]["Properties"]["EnableIAMDatabaseAuthentication"] is True
+    migration = (REPO_ROOT / "migrations/061_app_login_role.sql").read_text()
+    assert f"CREATE ROLE {login} LOGIN" in migration and f"GRANT rds_iam TO {login}" in migration
+
+
 CHECKOV_FUNCTION_CHECKS = {"CKV_AWS_116": "DeadLetterQueue", "CKV_AWS_115": "ReservedConcurrentExecutions",
                            "CKV_AWS_173": "KmsKeyArn"}
 

@@ -4,14 +4,23 @@ Secrets Manager when running in Lambda.
 Secrets are cached for ``SECRET_MAX_AGE`` seconds and re-read after that (or at once with
 ``fresh=True``, after a provider refused a credential): a rotated database password or a
 replaced API key reaches warm containers without a redeploy. Secrets Manager is called with
-short timeouts, so a slow API fails a turn or a deploy quickly instead of hanging it."""
+short timeouts, so a slow API fails a turn or a deploy quickly instead of hanging it.
+
+The database login: with ``DB_IAM_USER`` (the application's functions) the password is an IAM
+authentication token for that least-privilege login (migration 061), signed locally by boto3 and
+renewed well before its 15-minute life ends; with ``DB_SECRET_ARN`` (the migrate function) it is
+the owner's, from Aurora's managed master secret."""
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, fields
 from typing import Mapping
 
 SECRET_MAX_AGE = 300
+# IAM database tokens are valid for 15 minutes, checked when a connection opens (an open one
+# lives on): a connection is never opened with a token older than this.
+DB_TOKEN_MAX_AGE = 600
 # Secret values that may come from the app secret (JSON) instead of plain environment variables.
 # DISCORD_PUBLIC_KEY is not among them: it is a plain parameter (it verifies, it grants nothing).
 SECRET_KEYS = (
@@ -92,13 +101,47 @@ def _aws_secrets(env: Mapping[str, str], fresh: bool = False) -> dict[str, str]:
 
 
 def _database_url_from_aws(env: Mapping[str, str], fresh: bool = False) -> str:
-    """A libpq URI from Aurora's managed master secret (DB_SECRET_ARN) and DB_HOST/DB_NAME."""
-    arn, host = env.get("DB_SECRET_ARN"), env.get("DB_HOST")
-    if not (arn and host):
+    """A libpq URI for DB_HOST/DB_NAME: as DB_IAM_USER with an IAM token, else as the owner from
+    Aurora's managed master secret (DB_SECRET_ARN)."""
+    host = env.get("DB_HOST")
+    if not host:
         return ""
+    port, name = env.get("DB_PORT", "5432"), env.get("DB_NAME", "companion")
+    if env.get("DB_IAM_USER"):
+        user = env["DB_IAM_USER"]
+        return _libpq_uri(user, _iam_token(host, int(port), user, fresh), host, port, name)
+    arn = env.get("DB_SECRET_ARN")
+    if not arn:
+        return ""
+    secret = _get_secret(arn, fresh)
+    return _libpq_uri(secret["username"], secret["password"], host, port, name)
+
+
+def _libpq_uri(user: str, password: str, host: str, port: str, name: str) -> str:
     from urllib.parse import quote
 
-    secret = _get_secret(arn, fresh)
-    user, password = quote(secret["username"], safe=""), quote(secret["password"], safe="")
-    port, name = env.get("DB_PORT", "5432"), env.get("DB_NAME", "companion")
-    return f"postgresql://{user}:{password}@{host}:{port}/{name}?sslmode=require"
+    return f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{port}/{name}?sslmode=require"
+
+
+_rds_client = None
+_iam_tokens: dict[tuple[str, int, str], tuple[str, float]] = {}
+
+
+def _iam_token(host: str, port: int, user: str, fresh: bool) -> str:
+    """An IAM authentication token for ``user`` (rds-db:connect), reused while younger than
+    DB_TOKEN_MAX_AGE and renewed at once with ``fresh`` (the server refused the last one).
+    Signing is local: no network call, only the function's role credentials."""
+    global _rds_client
+    key = (host, port, user)
+    cached = _iam_tokens.get(key)
+    now = time.monotonic()
+    if cached and not fresh and now - cached[1] < DB_TOKEN_MAX_AGE:
+        return cached[0]
+    if _rds_client is None:
+        import boto3
+
+        _rds_client = boto3.client("rds")
+    token = _rds_client.generate_db_auth_token(DBHostname=host, Port=port, DBUsername=user,
+                                               Region=_rds_client.meta.region_name)
+    _iam_tokens[key] = (token, now)
+    return token
