@@ -12,6 +12,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from .embedding_models import for_model
+
 CONFLICT_TYPES = ("factual_contradiction", "timeline_inconsistency", "preference_conflict")
 # Verdicts at or above this are resolved by temporal precedence; below it the user is asked.
 AUTO_RESOLVE_CONFIDENCE = 0.7
@@ -29,11 +31,7 @@ DEFAULT_CANDIDATE_SIMILARITY = 0.5
 
 
 def candidate_similarity(model_id: str) -> float:
-    model = model_id.lower()
-    for prefix, value in CANDIDATE_SIMILARITY.items():
-        if model.startswith(prefix):
-            return value
-    return DEFAULT_CANDIDATE_SIMILARITY
+    return for_model(CANDIDATE_SIMILARITY, model_id, DEFAULT_CANDIDATE_SIMILARITY)
 
 
 @dataclass(frozen=True)

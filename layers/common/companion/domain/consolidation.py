@@ -14,6 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .embedding_models import for_model
+
 MIN_CLUSTER_SIZE = 3
 IMPORTANCE_BOOST = 1.2
 CLUSTER_SIMILARITY = {"all-minilm-l6-v2": 0.35, "gemini-embedding-001": 0.7, "hashing": 0.3}
@@ -22,11 +24,7 @@ MAX_SUMMARY_CHARS = 600
 
 
 def cluster_similarity(model_id: str) -> float:
-    model = model_id.lower()
-    for prefix, value in CLUSTER_SIMILARITY.items():
-        if model.startswith(prefix):
-            return value
-    return DEFAULT_CLUSTER_SIMILARITY
+    return for_model(CLUSTER_SIMILARITY, model_id, DEFAULT_CLUSTER_SIMILARITY)
 
 
 def cluster(vectors: np.ndarray, threshold: float, min_size: int = MIN_CLUSTER_SIZE) -> list[list[int]]:

@@ -146,18 +146,9 @@ class InteractionWebhook:
             return _say("That button no longer does anything.")
         command, options = BUTTONS[custom_id]
         user = _user(interaction)
-        if not _plain_ids(interaction, user):
-            return _error(400, "interaction id, application id, token and user id must be plain strings")
-        try:
-            turn = _turn(interaction, user, command, dict(options))
-        except ValueError as exc:
-            return _error(400, str(exc))
-        try:
-            self._queue.send(turn.to_dict(), group_id=turn.user_id, dedup_id=turn.interaction_id)
-        except Exception:
-            log.exception("could not queue button press %s", turn.interaction_id)
-            return _say("I couldn't do that right now. Please try again in a moment.")
-        return WebhookResponse(200, {"type": DEFERRED_UPDATE_MESSAGE})
+        refused = self._enqueue(interaction, user, command, dict(options),
+                                busy="I couldn't do that right now. Please try again in a moment.")
+        return refused or WebhookResponse(200, {"type": DEFERRED_UPDATE_MESSAGE})
 
     def _command(self, interaction: dict) -> WebhookResponse:
         data = interaction.get("data")
@@ -183,16 +174,25 @@ class InteractionWebhook:
                 f"That message is {len(message):,} characters; I can take up to "
                 f"{MAX_MESSAGE_CHARS:,} at once. Could you split it up?"
             )
+        refused = self._enqueue(interaction, user, name, options,
+                                busy="I couldn't take that message right now. Please try again in a moment.")
+        if refused:
+            return refused
+        data_out = {"flags": EPHEMERAL} if name in PRIVATE_COMMANDS else {}
+        return WebhookResponse(200, {"type": DEFERRED_CHANNEL_MESSAGE, "data": data_out})
+
+    def _enqueue(self, interaction: dict, user: dict, command: str, options: dict, *, busy: str) -> WebhookResponse | None:
+        """Queues the turn (FIFO group = user, deduplicated by the interaction id); None when it
+        is queued, else the answer to give: 400 for a malformed shape, ``busy`` when SQS fails."""
         if not _plain_ids(interaction, user):
             return _error(400, "interaction id, application id, token and user id must be plain strings")
         try:
-            turn = _turn(interaction, user, name, options)
+            turn = _turn(interaction, user, command, options)
         except ValueError as exc:
             return _error(400, str(exc))
         try:
             self._queue.send(turn.to_dict(), group_id=turn.user_id, dedup_id=turn.interaction_id)
         except Exception:
-            log.exception("could not queue turn %s", turn.interaction_id)
-            return _say("I couldn't take that message right now. Please try again in a moment.")
-        data_out = {"flags": EPHEMERAL} if name in PRIVATE_COMMANDS else {}
-        return WebhookResponse(200, {"type": DEFERRED_CHANNEL_MESSAGE, "data": data_out})
+            log.exception("could not queue %s %s", command, turn.interaction_id)
+            return _say(busy)
+        return None
