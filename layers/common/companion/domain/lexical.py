@@ -99,15 +99,21 @@ def sparse(weights: dict[str, float]) -> tuple[list[int], list[float]]:
 
 
 def bm25_rank(
-    query: list[str], documents: list[tuple[str, str]], total_documents: int, limit: int
+    query: list[str], documents: list[tuple[str, str]], total_documents: int, limit: int,
+    *, document_frequencies: dict[str, int] | None = None,
 ) -> list[tuple[str, float]]:
-    """(id, BM25) of ``documents`` ((id, space-separated terms), every one sharing a term with the
-    query, so document frequencies can be counted among them) best first, ties by id.
-    ``total_documents`` is the size of the collection they were drawn from."""
+    """(id, BM25) of ``documents`` ((id, space-separated terms)) best first, ties by id.
+    ``total_documents`` is the size of the collection they were drawn from, and
+    ``document_frequencies`` how many of its documents contain each query term; without them,
+    ``documents`` must be every document sharing a term with the query, and they are counted."""
     wanted = query_weights(query)
     parsed = [(doc_id, Counter(text.split())) for doc_id, text in documents]
-    df = Counter(t for _, counts in parsed for t in counts if t in wanted)
-    idf = {t: bm25_idf(max(total_documents, len(parsed)), df[t]) for t in wanted if df[t]}
+    if document_frequencies is None:
+        df = Counter(t for _, counts in parsed for t in counts if t in wanted)
+        total_documents = max(total_documents, len(parsed))
+    else:
+        df = Counter({t: n for t, n in document_frequencies.items() if t in wanted})
+    idf = {t: bm25_idf(total_documents, df[t]) for t in wanted if df[t]}
     scored = []
     for doc_id, counts in parsed:
         length = float(len(counts))

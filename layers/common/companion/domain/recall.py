@@ -124,15 +124,17 @@ def mmr_order(scores: np.ndarray, vectors: np.ndarray, k: int, lambda_param: flo
     n = len(scores)
     if n == 0 or k <= 0:
         return []
-    pairwise = vectors @ vectors.T
+    relevance = lambda_param * np.asarray(scores, dtype=np.float64)
     selected: list[int] = []
     max_sim = np.zeros(n, dtype=np.float64)  # nothing picked yet: no redundancy
     remaining = np.ones(n, dtype=bool)
     while len(selected) < min(k, n):
-        value = lambda_param * np.asarray(scores, dtype=np.float64) - (1 - lambda_param) * max_sim
+        value = relevance - (1 - lambda_param) * max_sim
         value[~remaining] = -np.inf
         best = int(np.argmax(value))
         selected.append(best)
         remaining[best] = False
-        max_sim = pairwise[best].astype(np.float64) if len(selected) == 1 else np.maximum(max_sim, pairwise[best])
+        # Only the picked row's similarities are needed, not the whole n x n matrix.
+        similarity = (vectors @ vectors[best]).astype(np.float64)
+        max_sim = similarity if len(selected) == 1 else np.maximum(max_sim, similarity)
     return selected

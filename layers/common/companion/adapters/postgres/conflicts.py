@@ -10,6 +10,7 @@ from psycopg.types.json import Jsonb
 from ...domain.conflicts import Verdict
 from ...domain.models import Memory
 from ...ports import StoredConflict
+from . import vectors
 from .database import Database
 
 _MEMORY = """m.id::text, m.user_id, m.content, m.memory_type, m.importance, m.created_at, m.access_count,
@@ -24,18 +25,11 @@ class ConflictRepository:
         self, user_id: str, embedding_model: str, vector: np.ndarray, exclude_id: str, min_similarity: float,
         limit: int,
     ) -> list[Memory]:
-        """The user's current memories most similar to ``vector`` (exact cosine in pgvector)."""
+        """The user's current memories most similar to ``vector`` (adapters/postgres/vectors.py)."""
         with self.db.scoped(user_id) as conn:
-            rows = conn.execute(
-                f"""SELECT * FROM (
-                       SELECT {_MEMORY}, 1 - (m.embedding <=> %s) AS similarity FROM memories m
-                       WHERE m.user_id = %s AND m.embedding_model = %s AND m.valid_to IS NULL
-                         AND m.id <> %s::uuid
-                       ORDER BY m.embedding <=> %s LIMIT %s) near
-                    WHERE similarity >= %s""",
-                (vector, user_id, embedding_model, exclude_id, vector, limit, min_similarity),
-            ).fetchall()
-        return [Memory(**row) for row in rows]
+            rows = vectors.nearest(conn, _MEMORY, user_id=user_id, embedding_model=embedding_model, vector=vector,
+                                   limit=limit, where="AND m.id <> %s::uuid", params=(exclude_id,))
+        return [Memory(**row) for row in rows if row["similarity"] >= min_similarity]
 
     def record(self, user_id: str, new: Memory, old: Memory, verdict: Verdict, context: dict[str, Any],
                now: datetime) -> int | None:

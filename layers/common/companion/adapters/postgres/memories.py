@@ -1,6 +1,7 @@
 """Memories: the source of truth for what the companion remembers (the vector index is derived)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
@@ -10,9 +11,16 @@ import psycopg
 from ...domain.lexical import bm25_rank
 from ...domain.models import Memory, MemoryRecord
 from ...ports import Rankings, VectorHit
+from . import vectors
 from .database import Database, as_array
 
 _MEMORY_COLUMNS = "id::text, user_id, content, memory_type, importance, created_at, access_count, author"
+_M_COLUMNS = ", ".join(f"m.{c}" for c in _MEMORY_COLUMNS.split(", "))
+# The lexical leg ranks at most this many candidate memories. Query terms are taken rarest first
+# while their memories fit; a term too common to fit (a name said in every other memory, a
+# date word) still scores the candidates but does not nominate more. Below ~1,000 memories
+# per user every matching memory is a candidate (BM25 exact); above, the work stays bounded.
+LEXICAL_CANDIDATES = 1000
 
 
 class MemoryRepository:
@@ -122,15 +130,10 @@ class MemoryRepository:
     def nearest_memories(
         self, user_id: str, embedding_model: str, vector: np.ndarray, limit: int
     ) -> list[tuple[Memory, np.ndarray, float]]:
-        """Exact cosine search in PostgreSQL: the fallback when the vector index is unavailable."""
+        """This user's current memories nearest to ``vector`` (see adapters/postgres/vectors.py)."""
         with self.db.scoped(user_id) as conn:
-            rows = conn.execute(
-                f"""SELECT {_MEMORY_COLUMNS}, embedding, 1 - (embedding <=> %s) AS similarity
-                    FROM memories
-                    WHERE user_id = %s AND embedding_model = %s AND valid_to IS NULL
-                    ORDER BY embedding <=> %s LIMIT %s""",
-                (vector, user_id, embedding_model, vector, limit),
-            ).fetchall()
+            rows = vectors.nearest(conn, f"{_M_COLUMNS}, m.embedding", user_id=user_id,
+                                   embedding_model=embedding_model, vector=vector, limit=limit)
         out = []
         for row in rows:
             embedding = as_array(row.pop("embedding"))
@@ -140,38 +143,25 @@ class MemoryRepository:
 
     # --- hybrid recall -------------------------------------------------------------------------
 
+    def rankings(self, user_id: str, embedding_model: str, vector: np.ndarray | None, terms: Sequence[str],
+                 limit: int) -> Rankings:
+        """Both rankings of this user's memories for a query, in one transaction."""
+        with self.db.scoped(user_id) as conn:
+            lexicon = _lexicon(conn, user_id, terms)
+            dense = [] if vector is None else _dense(conn, user_id, embedding_model, vector, limit, lexicon.size)
+            return Rankings(dense=dense, lexical=_lexical(conn, user_id, lexicon, limit))
+
     def dense_ranking(
         self, user_id: str, embedding_model: str, vector: np.ndarray, limit: int
     ) -> list[tuple[str, float]]:
-        """(id, cosine) of this user's nearest memories, exact (one user's rows, by index)."""
+        """(id, cosine) of this user's nearest current memories."""
         with self.db.scoped(user_id) as conn:
-            rows = conn.execute(
-                """SELECT id::text AS id, 1 - (embedding <=> %s) AS similarity FROM memories
-                   WHERE user_id = %s AND embedding_model = %s AND valid_to IS NULL
-                   ORDER BY embedding <=> %s LIMIT %s""",
-                (vector, user_id, embedding_model, vector, limit),
-            ).fetchall()
-        return [(row["id"], float(row["similarity"])) for row in rows]
+            return _dense(conn, user_id, embedding_model, vector, limit, None)
 
     def lexical_ranking(self, user_id: str, terms: Sequence[str], limit: int) -> list[tuple[str, float]]:
-        """(id, BM25) of this user's memories sharing a term with the query: the full-text index
-        finds them, and the same BM25 as the Qdrant sparse index (domain.lexical) ranks them, with
-        document frequencies among this user's memories."""
-        distinct = sorted({t for t in terms if t.isalnum()})
-        if not distinct:
-            return []
+        """(id, BM25) of this user's current memories sharing a term with the query (see _lexical)."""
         with self.db.scoped(user_id) as conn:
-            rows = conn.execute(
-                """SELECT id::text AS id, search_terms FROM memories
-                   WHERE user_id = %s AND valid_to IS NULL AND search_tsv @@ to_tsquery('simple', %s)""",
-                (user_id, " | ".join(distinct)),
-            ).fetchall()
-            if not rows:
-                return []
-            total = conn.execute(
-                "SELECT count(*) AS n FROM memories WHERE user_id = %s AND valid_to IS NULL", (user_id,)
-            ).fetchone()["n"]
-        return bm25_rank(list(distinct), [(r["id"], r["search_terms"]) for r in rows], int(total), limit)
+            return _lexical(conn, user_id, _lexicon(conn, user_id, terms), limit)
 
     def recall_candidates(self, user_id: str, memory_ids: Sequence[str]) -> list[dict]:
         """What ranking needs of each candidate (valid memories of this user only)."""
@@ -272,6 +262,53 @@ class MemoryRepository:
             ).fetchone()
         return int(row["n"])
 
+@dataclass(frozen=True)
+class _Lexicon:
+    """What BM25 needs to know about a user's memories for one query (migration 031's counts)."""
+
+    size: int  # current memories
+    documents: dict[str, int]  # query term -> current memories containing it (0: absent)
+
+
+def _lexicon(conn: psycopg.Connection, user_id: str, terms: Sequence[str]) -> _Lexicon:
+    distinct = sorted({t for t in terms if t.isalnum()})
+    rows = conn.execute(
+        "SELECT term, documents FROM memory_lexicon WHERE user_id = %s AND term = ANY(%s)", (user_id, distinct)
+    ).fetchall() if distinct else []
+    counts = {row["term"]: int(row["documents"]) for row in rows}
+    return _Lexicon(vectors.current_memories(conn, user_id), {t: counts.get(t, 0) for t in distinct})
+
+
+def _dense(conn, user_id: str, embedding_model: str, vector: np.ndarray, limit: int,
+           user_memories: int | None) -> list[tuple[str, float]]:
+    rows = vectors.nearest(conn, "m.id::text AS id", user_id=user_id, embedding_model=embedding_model,
+                           vector=vector, limit=limit, user_memories=user_memories)
+    return [(row["id"], float(row["similarity"])) for row in rows]
+
+
+def _lexical(conn, user_id: str, lexicon: _Lexicon, limit: int) -> list[tuple[str, float]]:
+    """(id, BM25) best first: candidates found by the full-text index (the rarest query terms
+    whose memories fit in LEXICAL_CANDIDATES; the most recent ones when even the rarest term
+    has more), each scored with every query term it contains, with the user's document counts."""
+    present = sorted((t for t, n in lexicon.documents.items() if n), key=lambda t: (lexicon.documents[t], t))
+    if not present:
+        return []
+    nominating, total = [], 0
+    for term in present:
+        if nominating and total + lexicon.documents[term] > LEXICAL_CANDIDATES:
+            break
+        nominating.append(term)
+        total += lexicon.documents[term]
+    rows = conn.execute(
+        """SELECT id::text AS id, search_terms FROM memories
+           WHERE user_id = %s AND valid_to IS NULL AND search_tsv @@ to_tsquery('simple', %s)
+           ORDER BY created_at DESC LIMIT %s""",
+        (user_id, " | ".join(nominating), LEXICAL_CANDIDATES),
+    ).fetchall()
+    return bm25_rank(present, [(r["id"], r["search_terms"]) for r in rows], lexicon.size, limit,
+                     document_frequencies=lexicon.documents)
+
+
 class PostgresSearchIndex:
     """PostgreSQL as the memory search index: pgvector for the dense ranking, BM25 over the
     full-text index for the lexical one. The rows are the index, so upserting is a no-op. The
@@ -303,5 +340,4 @@ class PostgresSearchIndex:
         return self.memories.count_embedded(user_id, point_ids)
 
     def rankings(self, model_id: str, user_id: str, vector, terms, limit: int):
-        dense = self.memories.dense_ranking(user_id, model_id, vector, limit) if vector is not None else []
-        return Rankings(dense=dense, lexical=self.memories.lexical_ranking(user_id, terms, limit))
+        return self.memories.rankings(user_id, model_id, vector, terms, limit)
