@@ -7,8 +7,11 @@
 -- with hnsw.iterative_scan so the user_id filter cannot starve the result. 384: the offline MiniLM;
 -- 768 and 1536: Gemini's reduced dimensions; 3072 (Gemini's native) as halfvec, since HNSW indexes
 -- vector up to 2000 dimensions. Other dimensions are searched exactly.
+-- Iterative scans need pgvector >= 0.8 (Aurora PostgreSQL 16.13 ships it): a database created
+-- with an older default is brought to the newest version installed first.
 -- (On an already large Aurora table, build these by hand with CREATE INDEX CONCURRENTLY first:
 -- the migration's CREATE INDEX IF NOT EXISTS then finds them.)
+ALTER EXTENSION vector UPDATE;
 CREATE INDEX IF NOT EXISTS idx_memories_hnsw_384 ON memories
     USING hnsw ((embedding::vector(384)) vector_cosine_ops) WHERE embedding_dim = 384 AND valid_to IS NULL;
 CREATE INDEX IF NOT EXISTS idx_memories_hnsw_768 ON memories

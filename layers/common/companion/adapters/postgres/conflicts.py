@@ -67,8 +67,8 @@ class ConflictRepository:
             f"""SELECT c.id, c.primary_memory_id AS new_id, c.conflicting_memory_id AS old_id,
                        n.content AS new_content, o.content AS old_content, c.user_notified
                 FROM memory_conflicts c
-                JOIN memories n ON n.user_id = c.user_id AND n.id::text = c.primary_memory_id
-                JOIN memories o ON o.user_id = c.user_id AND o.id::text = c.conflicting_memory_id
+                JOIN memories n ON n.user_id = c.user_id AND n.id = c.primary_memory_id::uuid
+                JOIN memories o ON o.user_id = c.user_id AND o.id = c.conflicting_memory_id::uuid
                 WHERE c.user_id = %s AND c.status = 'investigating' AND {where}
                 ORDER BY c.detected_at DESC, c.id DESC LIMIT 1""",
             (user_id,),
@@ -137,7 +137,7 @@ class ConflictRepository:
             rows = conn.execute(
                 f"""SELECT c.primary_memory_id AS current_id, {_MEMORY}
                     FROM memory_conflicts c
-                    JOIN memories m ON m.user_id = c.user_id AND m.id::text = c.conflicting_memory_id
+                    JOIN memories m ON m.user_id = c.user_id AND m.id = c.conflicting_memory_id::uuid
                     WHERE c.user_id = %s AND c.status = 'resolved' AND m.valid_to IS NOT NULL
                       AND c.primary_memory_id = ANY(%s)
                     ORDER BY m.created_at DESC""",

@@ -18,9 +18,9 @@ _MEMORY_COLUMNS = "id::text, user_id, content, memory_type, importance, created_
 _M_COLUMNS = ", ".join(f"m.{c}" for c in _MEMORY_COLUMNS.split(", "))
 # The lexical leg ranks at most this many candidate memories. Query terms are taken rarest first
 # while their memories fit; a term too common to fit (a name said in every other memory, a
-# date word) still scores the candidates but does not nominate more. Below ~1,000 memories
-# per user every matching memory is a candidate (BM25 exact); above, the work stays bounded.
-LEXICAL_CANDIDATES = 1000
+# date word) still scores the candidates but does not nominate more. With a few hundred memories
+# per user nearly every matching memory is a candidate; with 100k the work stays bounded.
+LEXICAL_CANDIDATES = 300
 
 
 class MemoryRepository:
