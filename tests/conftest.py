@@ -107,6 +107,21 @@ def runtime(tmp_path, database_url, embedder):
 
 
 @pytest.fixture
+def sqs():
+    """An SQS FIFO queue like the template's turn/work queue, on moto: (client, queue url)."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("sqs", region_name="us-east-1")
+        url = client.create_queue(
+            QueueName="companion-TurnQueue.fifo",
+            Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
+        )["QueueUrl"]
+        yield client, url
+
+
+@pytest.fixture
 def lambda_context():
     from companion.local.lambda_context import LocalLambdaContext
 

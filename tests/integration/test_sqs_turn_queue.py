@@ -2,26 +2,12 @@
 import json
 from datetime import datetime, timezone
 
-import boto3
-import pytest
-from moto import mock_aws
 from nacl.signing import SigningKey
 
 from companion.adapters.queues import SqsTurnQueue
 from companion.config import Settings
 from companion.local.functions import load_handler
 from companion.wiring import Container, set_container
-
-
-@pytest.fixture
-def sqs():
-    with mock_aws():
-        client = boto3.client("sqs", region_name="us-east-1")
-        url = client.create_queue(
-            QueueName="companion-turns.fifo",
-            Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
-        )["QueueUrl"]
-        yield client, url
 
 
 def test_deferred_command_lands_on_the_fifo_queue_grouped_by_user(sqs, lambda_context):
