@@ -156,6 +156,22 @@ def test_interactions_satisfy_the_needs_they_are_about(live):
     assert levels["rest"] > 0.5  # an afternoon chat about poems is no rest (it grew meanwhile)
 
 
+def test_late_night_is_the_users_own_night_in_their_time_zone(live):
+    """15:00 UTC is midnight in Tokyo: a chat then is late-night rest for a user there, and
+    three such nights make a night owl, though none of them is late in UTC."""
+    for user, zone in (("tokyo", "Asia/Tokyo"), ("utc", "UTC")):
+        live.send("settings", {"timezone": zone}, user_id=user)
+    say(live, "tokyo", "what a day at the office")
+    say(live, "utc", "what a day at the office")
+    levels = {u: {n.need_type: n.current_level for n in live.container.needs_repo.get_needs(u)}
+              for u in ("tokyo", "utc")}
+    assert levels["tokyo"]["rest"] < 0.5 < levels["utc"]["rest"]
+    for message in ("the neighbours are loud again", "finally finished that puzzle"):
+        live.clock.advance(days=1)
+        say(live, "tokyo", message)
+    assert "night_owl" in {q.name for q in live.container.personality.active_quirks("tokyo")}
+
+
 def test_a_quirk_emerges_after_three_times_shows_everywhere_and_fades_after_a_quiet_week(live):
     say(live, "u1", "morning!! 😀 coffee time")
     say(live, "u1", "I love this song 🎶 so much")

@@ -3,28 +3,15 @@ embedded engines; the jobs the sweeps queue are run by the worker, read back fro
 import json
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from companion.adapters.queues import SqsTurnQueue
-from companion.domain.schedules import scheduled_time
+from companion.domain.schedules import UserJob, scheduled_time
 from companion.local.functions import load_handler
 from companion.local.runtime import LocalRuntime
 from tests.sample_events import sample_event
 
 SAMPLE_USER = "1300000000000000001"  # the user the sample events talk about
-
-
-@pytest.fixture
-def sqs():
-    with mock_aws():
-        client = boto3.client("sqs", region_name="us-east-1")
-        url = client.create_queue(
-            QueueName="companion-TurnQueue.fifo",
-            Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
-        )["QueueUrl"]
-        yield client, url
 
 
 def runtime_at(tmp_path, database_url, embedder, sqs, at):
@@ -120,16 +107,28 @@ def test_retention_purge_event_deletes_what_outlived_its_retention(
     event = sample_event("retention_purge/scheduled.json")
     at = scheduled_time(event)
     rt = runtime_at(tmp_path, database_url, embedder, sqs, at - timedelta(days=400))
+    outreach = rt.container.outreach_repo
     try:
         rt.send("companion", {"message": "a very old message"}, user_id=SAMPLE_USER)
+        rt.container.proactive.run(UserJob("proactive", SAMPLE_USER, rt.clock()))  # an old decision
+        old_moods = len(rt.container.profile_repo.pad_history(SAMPLE_USER, at - timedelta(days=500)))
         rt.clock.advance_to(at - timedelta(days=1))
         rt.send("companion", {"message": "a recent one"}, user_id=SAMPLE_USER)
+        rt.container.proactive.run(UserJob("proactive", SAMPLE_USER, rt.clock()))  # a recent one
         rt.clock.advance_to(at)
         result = load_handler("retention_purge").handler(event, lambda_context)
         left = [i.user_message for i in rt.container.interaction_repo.list_interactions(SAMPLE_USER)]
+        decisions = [d.slot for d in outreach.list_decisions(SAMPLE_USER)]
+        moods = rt.container.profile_repo.pad_history(SAMPLE_USER, at - timedelta(days=500))
+        current = rt.container.profile_repo.get_personality(SAMPLE_USER)
     finally:
         rt.close()
     assert result["deleted"]["interactions"] == 1 and left == ["a recent one"]
+    # Blocked decisions go after a week: the old one is gone, yesterday's stays.
+    assert result["deleted"]["decisions_declined"] == 1 and decisions == [at - timedelta(days=1)]
+    # Mood history goes after 90 days; the current state (set by yesterday's turn) always stays.
+    assert old_moods >= 1 and result["deleted"]["personality_history"] == old_moods
+    assert moods and all(m.at >= at - timedelta(days=2) for m in moods) and current is not None
 
 
 def test_sample_job_records_run_through_the_worker(runtime, lambda_context):

@@ -5,10 +5,12 @@ from __future__ import annotations
 # (method, path template, body or None); "{user}" is the user the request acts for.
 USER_ROUTES = [
     ("POST", "/chat/message", {"user_id": "{user}", "message": "hello there"}),
+    ("POST", "/chat/proactive/{user}", {}),
     ("GET", "/chat/session/{user}", None),
     ("GET", "/chat/why/{user}", None),
     ("POST", "/memory/search", {"user_id": "{user}", "query": "puppy"}),
     ("GET", "/memory/episodic/{user}", None),
+    ("POST", "/memory/consolidate/{user}", None),
     ("POST", "/memory/forget", {"user_id": "{user}", "target": "tulips"}),
     ("GET", "/memory/export/{user}", None),
     ("POST", "/memory/forget-me/{user}", {"confirm": True}),

@@ -74,6 +74,17 @@ def test_personality_and_admin_stats_events(api_handler, lambda_context):
     assert status == 200 and body["users_total"] == 1 and body["api_keys_active"] == 2
 
 
+def test_proactive_and_consolidate_events(api_handler, runtime, lambda_context):
+    call(api_handler, "api/chat_message.json", lambda_context)
+    status, body, _ = call(api_handler, "api/chat_proactive.json", lambda_context)
+    assert status == 200 and body["forced"] is True and body["status"] == "sent" and body["message"]
+    # The user wrote a moment ago (and on the wall clock it may be night in UTC, the default zone).
+    assert body["overridden"] in ("recently_active", "quiet_hours")
+    assert runtime.sink.messages[-1].content == body["message"]
+    status, body, _ = call(api_handler, "api/memory_consolidate.json", lambda_context)
+    assert status == 200 and body["examined"] == 1 and body["created"] == []  # one memory: nothing to merge
+
+
 def test_malformed_events_get_a_clear_answer(api_handler, lambda_context):
     event = sample_event("api/chat_message.json")
     event["body"] = "{not json"

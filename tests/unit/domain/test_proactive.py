@@ -208,3 +208,52 @@ def test_daily_cap_counts_the_users_local_day():
 def test_recently_active_users_are_left_alone():
     block = blocking_limit(state(last_active=NOW - timedelta(hours=1)), NOW)
     assert block.reason == "recently_active" and block.until == NOW + timedelta(hours=3)
+
+
+# --- the seed's optimal conversation time (get_optimal_conversation_time) -----------------------
+
+from companion.domain.proactive import (  # noqa: E402
+    optimal_conversation_time, predict_receptivity, recheck_after_decline,
+)
+
+EVENINGS = {20: 10, 21: 6, 12: 2}  # messages per local hour: evenings, a few lunches
+EVERY_DAY = {d: 3 for d in range(7)}
+
+
+def test_receptivity_applies_the_seeds_modifiers():
+    tue, sat = datetime(2026, 3, 10), datetime(2026, 3, 14)  # a Tuesday, a Saturday
+    # 20:00 on a Tuesday: busiest hour (1.0 * 0.7) + any day (1.0 * 0.3), no modifier.
+    assert predict_receptivity(tue.replace(hour=20), EVENINGS, EVERY_DAY, None) == pytest.approx(1.0)
+    # Sleep hours x0.2 (23:00 through 07:59, as the seed's `hour >= 23 or hour <= 7`).
+    assert predict_receptivity(tue.replace(hour=7), {7: 5}, EVERY_DAY, None) == pytest.approx(0.2)
+    # Weekday work hours x0.8; weekend afternoons x1.2 (clamped at 1).
+    assert predict_receptivity(tue.replace(hour=12), EVENINGS, EVERY_DAY, None) == pytest.approx((0.2 * 0.7 + 0.3) * 0.8)
+    assert predict_receptivity(sat.replace(hour=12), EVENINGS, EVERY_DAY, None) == pytest.approx((0.2 * 0.7 + 0.3) * 1.2)
+    # No history: 0.5 everywhere; within 12 h of the last proactive message x hours/12.
+    assert predict_receptivity(tue.replace(hour=20), {}, {}, None) == pytest.approx(0.5)
+    assert predict_receptivity(tue.replace(hour=20), EVENINGS, EVERY_DAY, 3.0) == pytest.approx(0.25)
+
+
+def test_the_optimal_time_is_the_first_best_hour_of_the_next_48():
+    now = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)  # Tuesday 14:00 UTC = 15:00 in Berlin
+    best = optimal_conversation_time(now, "Europe/Berlin", EVENINGS, EVERY_DAY, None)
+    assert best == datetime(2026, 3, 10, 19, 0, tzinfo=timezone.utc)  # 20:00 Berlin, today (not tomorrow's tie)
+    # A proactive message an hour ago pushes today's evening below tomorrow's.
+    assert optimal_conversation_time(now, "Europe/Berlin", EVENINGS, EVERY_DAY,
+                                     now - timedelta(hours=1)) == datetime(2026, 3, 11, 19, 0, tzinfo=timezone.utc)
+
+
+def test_no_optimal_time_without_ten_messages_or_without_a_good_hour():
+    now = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)
+    assert optimal_conversation_time(now, "UTC", {20: 9}, EVERY_DAY, None) is None
+    assert optimal_conversation_time(now, "UTC", {3: 12}, EVERY_DAY, None) is None  # night owl: x0.2 at best
+
+
+def test_after_a_decline_wait_for_the_optimal_time_unless_a_need_turns_urgent_first():
+    now = datetime(2026, 3, 10, 14, 0, tzinfo=timezone.utc)
+    hour = timedelta(hours=1)
+    optimal = now + timedelta(hours=29)
+    assert recheck_after_decline(now, optimal, None, floor=hour, fallback=hour) == optimal
+    assert recheck_after_decline(now, optimal, 6.5, floor=hour, fallback=hour) == now + timedelta(hours=6.5)
+    assert recheck_after_decline(now, None, None, floor=hour, fallback=hour) == now + hour
+    assert recheck_after_decline(now, now + timedelta(minutes=10), 0.2, floor=hour, fallback=hour) == now + hour

@@ -2,12 +2,16 @@
 from them). Responses are built from the services' value objects by the ``from_*`` helpers."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..domain.models import MAX_MESSAGE_CHARS
+from ..domain.operations import FleetStats, IncidentSummary, UserSummary
+from ..domain.proactive import ProactiveScore
+from ..domain.quirks import Quirk
 
 USER_ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,100}$"
 # Text with something in it and no NUL (PostgreSQL text cannot hold one).
@@ -19,6 +23,16 @@ UserIdField = Field(pattern=USER_ID_PATTERN, min_length=1, max_length=100,
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def shape_of(value_object: type, name: str, *, exclude: tuple[str, ...] = (), doc: str | None = None,
+             **descriptions: str) -> type[Model]:
+    """A response model with the fields of a domain value object (a dataclass), in its order and
+    with its types: the domain says what the shape is, once; the API adds descriptions."""
+    hints = get_type_hints(value_object)
+    fields = {f.name: (hints[f.name], Field(description=descriptions.get(f.name)))
+              for f in dataclasses.fields(value_object) if f.name not in exclude}
+    return create_model(name, __base__=Model, __doc__=doc or value_object.__doc__, **fields)
 
 
 # --- chat ----------------------------------------------------------------------------------------
@@ -59,6 +73,36 @@ class SessionResponse(Model):
 class WhyResponse(Model):
     user_id: str
     explanation: str = Field(description="what the companion's last reply was made from, as /why shows it")
+
+
+class ProactiveRequest(Model):
+    force: bool = Field(default=False, description=(
+        "admin keys only: send even when the timing, a limit (quiet hours, spacing, the daily cap, "
+        "back-off after silence) or the score says not now. Never overrides an opt-out or a suspension."))
+
+
+ProactiveScoreOut = shape_of(
+    ProactiveScore, "ProactiveScoreOut", exclude=("components", "next_optimal_at", "hours_until_need_due"),
+    doc="The seed's proactive score and its components, as stored with the decision.",
+    total_score="(need*0.4 + timing*0.25 + pattern*0.35) * personality * (1 - recent penalty), clamped to [0, 1]",
+    trigger_reason="the component contributing most: need_urgency, timing_optimal or interaction_pattern")
+
+
+class ProactiveResponse(Model):
+    user_id: str
+    status: Literal["sent", "declined", "blocked", "skipped", "retry_later", "failed", "duplicate"] = Field(
+        description="sent; declined (score below the threshold); blocked (a limit or the user's consent, see "
+                    "reason); skipped (DMs closed, no channel to fall back to); retry_later (Discord rate "
+                    "limited or down: the sweep retries it); failed (dead-lettered); duplicate")
+    reason: str | None = Field(description="why not sent (opted_out, suspended, quiet_hours, min_spacing, daily_cap, "
+                                           "unanswered_cooldown, unanswered_streak, recently_active, below_threshold, ...)"
+                                           ", or the trigger of a sent message")
+    decision_id: int | None = Field(description="the stored decision (send or not), as the sweep stores its own")
+    forced: bool
+    overridden: str | None = Field(description="a forced send: the limit, or below_threshold, it overrode")
+    score: ProactiveScoreOut | None = Field(description="null when a limit blocked the message before scoring")
+    message: str | None = Field(description="what the companion wrote")
+    delivery: Literal["dm", "channel"] | None = Field(description="a DM, or the user's last channel with a mention")
 
 
 # --- memory --------------------------------------------------------------------------------------
@@ -115,6 +159,15 @@ class ForgetResponse(Model):
     sources_released: int
     messages_redacted: int
     message: str = Field(description="what /forget would have answered")
+
+
+class ConsolidationResponse(Model):
+    user_id: str
+    examined: int = Field(description="current episodic memories not yet consolidated that were looked at")
+    clusters: int = Field(description="groups of related memories found (3 or more each)")
+    created: list[str] = Field(description="ids of the new semantic memories (empty when nothing new to merge)")
+    consolidated: int = Field(description="episodic memories linked to a new summary (they are kept)")
+    summarizer: str = Field(description="what wrote the summaries: the fast model, or extractive offline")
 
 
 class ForgetMeRequest(Model):
@@ -215,16 +268,9 @@ class PersonalityHistoryResponse(Model):
     evolutions: list[EvolutionOut] = Field(description="the nightly personality evolutions in the window, newest first")
 
 
-class QuirkOut(Model):
-    name: str
-    category: str
-    description: str
-    strength: float
-    confidence: float
-    first_observed: datetime
-    last_reinforced: datetime
-    observation_count: int
-    examples: list[str]
+QuirkOut = shape_of(Quirk, "QuirkOut", exclude=("reinforcement_count", "is_active"),
+                    doc="An active quirk of the companion's personality.",
+                    examples="the user's messages it was seen in (the latest few)")
 
 
 class QuirksResponse(Model):
@@ -235,14 +281,7 @@ class QuirksResponse(Model):
 # --- admin ---------------------------------------------------------------------------------------
 
 
-class UserOut(Model):
-    user_id: str
-    username: str | None
-    status: str | None
-    created_at: datetime
-    last_active: datetime
-    total_interactions: int
-    memory_count: int
+UserOut = shape_of(UserSummary, "UserOut", doc="One user of the companion (no conversation content).")
 
 
 class UserPage(Model):
@@ -250,19 +289,8 @@ class UserPage(Model):
     next_cursor: str | None
 
 
-class IncidentOut(Model):
-    id: int
-    user_id: str
-    incident_type: str
-    severity: str
-    confidence: float
-    detection_method: str | None
-    detected_content: str = Field(description="the message that was flagged (never stored as a memory)")
-    escalation_level: int | None
-    detected_at: datetime
-    admin_reviewed: bool
-    false_positive: bool | None
-    admin_notes: str | None
+IncidentOut = shape_of(IncidentSummary, "IncidentOut", doc="A security incident, for an operator's review.",
+                       detected_content="the message that was flagged (never stored as a memory)")
 
 
 class IncidentPage(Model):
@@ -281,17 +309,7 @@ class FalsePositiveResponse(Model):
     escalation_level: int = Field(description="the user's level now: 0 none, 1 warned, 2 restricted, 3 suspended")
 
 
-class StatsResponse(Model):
-    users_total: int
-    users_active_24h: int
-    users_active_7d: int
-    interactions_total: int
-    interactions_24h: int
-    memories_total: int
-    memories_unindexed: int
-    security_incidents_total: int
-    security_incidents_unreviewed: int
-    api_keys_active: int
+StatsResponse = shape_of(FleetStats, "StatsResponse", doc="Totals across all users.")
 
 
 class CleanupRequest(Model):

@@ -196,6 +196,10 @@ class ProactiveScore:
     trigger_reason: str
     threshold: float = BASE_THRESHOLD
     components: dict = field(default_factory=dict)
+    # When to look again if this is a "not now": the seed's optimal conversation time, and how
+    # long until the next need turns urgent (also in ``components``, as stored).
+    next_optimal_at: datetime | None = None
+    hours_until_need_due: float | None = None
 
     @property
     def should_initiate(self) -> bool:
@@ -215,6 +219,64 @@ def combine(need: float, timing: float, personality: float, pattern: float, rece
         trigger_reason=primary_trigger(need, timing, pattern), threshold=threshold,
         components=dict(components or {}, base_score=base),
     )
+
+
+# --- when to look again: the seed's optimal conversation time ---------------------------------------
+
+OPTIMAL_LOOKAHEAD_HOURS = 48
+OPTIMAL_MIN_SCORE = 0.7
+OPTIMAL_MIN_MESSAGES = 10  # the seed's "need sufficient data"
+
+
+def predict_receptivity(local: datetime, hourly: Mapping[int, int], weekly: Mapping[int, int],
+                        hours_since_last_proactive: float | None) -> float:
+    """The seed's _predict_receptivity_score at a local time: the activity histograms (0.5 per
+    bucket without history), x0.2 in sleep hours (23:00-07:59), x1.2 on weekend afternoons
+    (12-18), x0.8 in weekday work hours (9-17), x hours/12 within 12 h of the last proactive
+    message; clamped to [0, 1]."""
+    hours, days = normalised_histogram(hourly, 24), normalised_histogram(weekly, 7)
+    hour, day = local.hour, local.weekday()
+    score = (hours[hour] if hours else 0.5) * 0.7 + (days[day] if days else 0.5) * 0.3
+    if hour >= 23 or hour <= 7:
+        score *= 0.2
+    if day in (5, 6) and 12 <= hour <= 18:
+        score *= 1.2
+    if day < 5 and 9 <= hour <= 17:
+        score *= 0.8
+    if hours_since_last_proactive is not None and hours_since_last_proactive < 12:
+        score *= max(0.0, hours_since_last_proactive) / 12
+    return max(0.0, min(1.0, score))
+
+
+def optimal_conversation_time(now: datetime, zone_name: str | None, hourly: Mapping[int, int],
+                              weekly: Mapping[int, int], last_proactive: datetime | None) -> datetime | None:
+    """The seed's get_optimal_conversation_time: of the next 48 whole hours ahead, the first with
+    the best predicted receptivity above 0.7; None with fewer than 10 messages of history or when
+    no hour is good enough. ``hourly``/``weekly``: the user's message counts per local hour/weekday."""
+    if sum(hourly.values()) < OPTIMAL_MIN_MESSAGES:
+        return None
+    tz = zone(zone_name)
+    best_score, best_time = 0.0, None
+    for hours_ahead in range(1, OPTIMAL_LOOKAHEAD_HOURS + 1):
+        at = now + timedelta(hours=hours_ahead)
+        since = (at - last_proactive).total_seconds() / 3600 if last_proactive else None
+        predicted = predict_receptivity(at.astimezone(tz), hourly, weekly, since)
+        if predicted > best_score and predicted > OPTIMAL_MIN_SCORE:
+            best_score, best_time = predicted, at
+    return best_time
+
+
+def recheck_after_decline(now: datetime, optimal: datetime | None, hours_until_need_due: float | None,
+                          *, floor: timedelta, fallback: timedelta) -> datetime:
+    """When the sweep should score a user again after deciding not to write. The seed checks
+    everyone every 5 minutes; here the user waits for their next optimal conversation time (the
+    moment the timing component peaks), or ``fallback`` when their history predicts none, but
+    never past the moment a need turns urgent (the need component jumps then), and never less
+    than ``floor``."""
+    at = optimal or now + fallback
+    if hours_until_need_due is not None and hours_until_need_due > 0:
+        at = min(at, now + timedelta(hours=hours_until_need_due))
+    return max(at, now + floor)
 
 
 # --- time zones and quiet hours ------------------------------------------------------------------
@@ -308,8 +370,16 @@ class Block:
     until: datetime | None = None  # when the limit lifts (None: when the user acts)
 
 
+# The limits that are the person's own choice or an operator's sanction: nobody overrides them.
+# An operator's forced message (POST /chat/proactive/{user_id} with force) may override the
+# others (quiet hours, spacing, the daily cap, back-off after silence, recent activity) and the
+# score threshold: those are the companion's judgement of a good moment, not the user's consent.
+CONSENT_LIMITS = frozenset({"opted_out", "suspended"})
+
+
 def blocking_limit(state: OutreachState, now: datetime, *, max_per_day: int = MAX_PROACTIVE_PER_DAY) -> Block | None:
-    """The first limit that forbids a proactive message now, or None."""
+    """The first limit that forbids a proactive message now, or None. The CONSENT_LIMITS are
+    checked first, so a limit outside them means the user has consented."""
     if not state.enabled:
         return Block("opted_out")
     if state.suspended:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Sequence
 
 from ..domain.models import PersonalitySnapshot, StoredInteraction
 from ..domain.needs import NEED_TYPES, Need, needs_met_by_message
 from ..domain.pad import PAD, security_pad_penalty, update_pad_state
 from ..domain.personality_card import personality_embed
+from ..domain.proactive import zone
 from ..domain.quirks import Exchange, Quirk, develop, evolve
 from ..domain.trends import EmotionalTrend, MoodPoint, daily_means, emotional_trend
 from ..ports import InteractionStore, NeedsStore, ProfileStore, QuirkDetector, QuirkStore, UnitOfWork
@@ -47,8 +48,9 @@ class EvolutionResult:
     detector: str = ""
 
 
-def as_exchanges(interactions: Sequence[StoredInteraction]) -> list[Exchange]:
-    return [Exchange(i.user_message, i.agent_response, i.timestamp) for i in interactions]
+def as_exchanges(interactions: Sequence[StoredInteraction], tz: tzinfo = timezone.utc) -> list[Exchange]:
+    """Exchanges timed in the user's zone ``tz``: "late night" and "a day" are the user's own."""
+    return [Exchange(i.user_message, i.agent_response, i.timestamp.astimezone(tz)) for i in interactions]
 
 
 class PersonalityService:
@@ -83,12 +85,18 @@ class PersonalityService:
     def active_quirks(self, user_id: str) -> list[Quirk]:
         return self.quirks.get_quirks(user_id, active_only=True)
 
+    def local_zone(self, user_id: str) -> tzinfo:
+        """The user's time zone (set with /settings or learnt from their activity; UTC until
+        then): a night owl, a late-night chat, a day are counted in it."""
+        return zone(self.profiles.timezone(user_id))
+
     # --- per turn --------------------------------------------------------------------------------
 
     def observe_exchange(self, user_id: str, history: Sequence[StoredInteraction], message: str,
                          reply: str, now: datetime) -> list[Quirk]:
         """Quirk observation and emergence from the exchange just had (and the ones before it)."""
-        window = as_exchanges(list(history)[-(QUIRK_WINDOW_TURNS - 1):]) + [Exchange(message, reply, now)]
+        tz = self.local_zone(user_id)
+        window = as_exchanges(list(history)[-(QUIRK_WINDOW_TURNS - 1):], tz) + [Exchange(message, reply, now.astimezone(tz))]
         patterns = self._turn_detector.detect(window)
         existing = {q.name: q for q in self.quirks.get_quirks(user_id)}
         changed = develop(existing, patterns, now, only_observed_now=True, max_new=1)
@@ -161,8 +169,9 @@ class PersonalityService:
 
         recent = self.interactions.interactions_since(user_id, now - timedelta(days=EVOLUTION_WINDOW_DAYS))
         result.detector = self._nightly_detector.name
-        result.quirk_updates = self._evolve_quirks(user_id, as_exchanges(recent), now)
-        result.needs_patterns = needs_satisfaction_patterns(recent)
+        tz = self.local_zone(user_id)
+        result.quirk_updates = self._evolve_quirks(user_id, as_exchanges(recent, tz), now)
+        result.needs_patterns = needs_satisfaction_patterns(recent, tz)
         if result.needs_patterns:
             self.needs.set_satisfaction_patterns(user_id, result.needs_patterns)
         result.trend = emotional_trend(self.profiles.pad_history(user_id, now - timedelta(days=TREND_WINDOW_DAYS)))
@@ -210,14 +219,16 @@ class PersonalityService:
         return updates
 
 
-def needs_satisfaction_patterns(interactions: Sequence[StoredInteraction]) -> dict[str, dict]:
-    """For each need, how often the last week's interactions met it and at which hours (UTC):
-    reflection.py's identify_needs_satisfaction_patterns, kept in needs.satisfaction_pattern."""
+def needs_satisfaction_patterns(interactions: Sequence[StoredInteraction],
+                                tz: tzinfo = timezone.utc) -> dict[str, dict]:
+    """For each need, how often the last week's interactions met it and at which hours (the
+    user's local hours, ``tz``): reflection.py's identify_needs_satisfaction_patterns, kept in
+    needs.satisfaction_pattern."""
     if not interactions:
         return {}
     patterns: dict[str, dict] = {n: {"satisfied_7d": 0, "by_hour": {}} for n in NEED_TYPES}
     for i in interactions:
-        hour = i.timestamp.hour
+        hour = i.timestamp.astimezone(tz).hour
         for need in needs_met_by_message(i.user_message, hour):
             p = patterns[need]
             p["satisfied_7d"] += 1

@@ -124,6 +124,7 @@ class Conversation:
     reply_memory: MemoryRecord | None = None  # the companion's own words, remembered too
     superseded: dict[str, list[Memory]] = field(default_factory=dict)  # recalled id -> what it replaced
     asked: Any = None  # the memory conflict this reply asks the user about
+    local_hour: int | None = None  # the hour on the user's clock (their time zone), for late-night rest
 
     @property
     def message(self) -> str:
@@ -291,6 +292,7 @@ class TurnService:
 
     def _appraise(self, c: Conversation) -> None:
         self.users.ensure_user(c.user_id, c.turn.username, now=c.now)
+        c.local_hour = c.now.astimezone(self.personality.local_zone(c.user_id)).hour
         personality = self.personality.current(c.user_id, c.now)  # the mood relaxed since last set
         c.traits = personality.traits.as_dict()
         c.appraisal = appraise(c.message)
@@ -433,7 +435,7 @@ class TurnService:
         if interaction_id is None:
             return False
         self.profiles.set_pad(tx, c.user_id, c.pad_after, f"interaction:{c.appraisal.rule}", c.now)
-        self.needs.satisfy_needs(tx, c.user_id, sorted(needs_met_by_message(c.message, c.now.hour)), c.now)
+        self.needs.satisfy_needs(tx, c.user_id, sorted(needs_met_by_message(c.message, c.local_hour)), c.now)
         if not c.restricted:
             self.memory.memories.insert_memory(tx, c.memory, interaction_id)
             if c.reply_memory is not None:

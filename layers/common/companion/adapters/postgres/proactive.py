@@ -42,10 +42,12 @@ class StoredDecision:
     sent_at: datetime | None
     channel_id: str | None
     delivery: str | None
+    origin: str = "sweep"
+    forced: bool = False
 
 
 _DECISION_COLUMNS = """id, user_id, slot, outcome, reason, status, content, attempts, trigger_reason,
-                       total_score, sent_at, channel_id, delivery"""
+                       total_score, sent_at, channel_id, delivery, origin, forced"""
 
 
 class OutreachRepository:
@@ -220,17 +222,19 @@ class OutreachRepository:
     def record_decision(self, user_id: str, slot: datetime, now: datetime, *, outcome: str,
                         reason: str | None, score: ProactiveScore | None, next_check_at: datetime,
                         content: str | None = None, starter_source: str | None = None,
-                        memory_id: str | None = None, trigger: str | None = None) -> StoredDecision | None:
+                        memory_id: str | None = None, trigger: str | None = None, origin: str = "sweep",
+                        forced: bool = False) -> StoredDecision | None:
         """Stores the decision (send or not) and when the user is next due, in one transaction.
-        None when this slot was already decided (a redelivered job)."""
+        None when this slot was already decided (a redelivered job). ``origin``: "sweep" or
+        "operator" (the REST API); ``forced``: an admin overrode the limits (migration 081)."""
         s = score
         with self.db.scoped(user_id) as tx:
             row = tx.execute(
                 f"""INSERT INTO proactive_decisions (user_id, slot, decided_at, outcome, reason,
                         total_score, need_score, timing_score, personality_factor, interaction_score,
                         recent_penalty, threshold, trigger_reason, components, status, content,
-                        starter_source, memory_id)
-                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                        starter_source, memory_id, origin, forced)
+                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                     ON CONFLICT (user_id, slot) DO NOTHING
                     RETURNING {_DECISION_COLUMNS}""",
                 (
@@ -239,6 +243,7 @@ class OutreachRepository:
                     s and s.personality_factor, s and s.interaction_score, s and s.recent_penalty,
                     s and s.threshold, trigger or (s and s.trigger_reason), Jsonb(s.components if s else {}),
                     "pending" if outcome == "send" else "none", content, starter_source, memory_id,
+                    origin, forced,
                 ),
             ).fetchone()
             if row is None:

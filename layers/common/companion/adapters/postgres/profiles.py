@@ -63,6 +63,12 @@ class ProfileRepository:
         with self.db.scoped(user_id) as conn:
             return conn.execute("SELECT * FROM user_profiles WHERE user_id = %s", (user_id,)).fetchone()
 
+    def timezone(self, user_id: str) -> str | None:
+        """The user's IANA time zone (set with /settings, or learnt from activity), None for no user."""
+        with self.db.scoped(user_id) as conn:
+            row = conn.execute("SELECT timezone FROM user_profiles WHERE user_id = %s", (user_id,)).fetchone()
+        return row["timezone"] if row else None
+
     def create_user(
         self, user_id: str, username: str, traits: BigFive, baseline: PAD, needs: Sequence[Need],
         now: datetime | None = None,

@@ -11,10 +11,14 @@ from psycopg.types.json import Jsonb
 from ...domain.proactive import MIN_HOURS_AWAY
 from .database import Database
 
-# Decisions not to send are kept a week (enough to explain a quiet week); sent ones and reports 90 days.
+# Decisions not to send are kept a week (enough to explain a quiet week; they are most of the
+# rows: up to ~16 per user a day); sent ones and reports 90 days.
 DECLINED_RETENTION_DAYS = 7
 DECISION_RETENTION_DAYS = 90
 REPORT_RETENTION_DAYS = 90
+# The mood history (one personality_state row per turn that moved the mood): 90 days, the
+# furthest GET /personality/history reaches; each user's current state is never purged.
+PERSONALITY_HISTORY_RETENTION_DAYS = 90
 
 
 # The proactive sweep's candidate query (see claim_proactive_candidates).
@@ -105,8 +109,9 @@ class ScheduleRepository:
 
     def purge(self, now: datetime) -> dict[str, int]:
         """Deletes what has outlived its use, set-wise: declined/blocked decisions after a week,
-        every decision, reflection report and run record after 90 days, and each user's
-        interactions past their data_retention_days (except those a security incident cites)."""
+        every decision, reflection report and run record after 90 days, mood history (not the
+        current state) after 90 days, and each user's interactions past their
+        data_retention_days (except those a security incident cites)."""
         out = {}
         with self.db.unscoped() as conn:
             out["decisions_declined"] = conn.execute(
@@ -124,6 +129,10 @@ class ScheduleRepository:
             out["scheduled_runs"] = conn.execute(
                 "DELETE FROM scheduled_runs WHERE scheduled_for < %s",
                 (now - timedelta(days=REPORT_RETENTION_DAYS),),
+            ).rowcount
+            out["personality_history"] = conn.execute(
+                "DELETE FROM personality_state WHERE NOT is_current AND timestamp < %s",
+                (now - timedelta(days=PERSONALITY_HISTORY_RETENTION_DAYS),),
             ).rowcount
             out["interactions"] = conn.execute(
                 """DELETE FROM interactions i USING user_profiles p

@@ -1,15 +1,18 @@
-"""POST /chat/message, GET /chat/session/{user_id}, GET /chat/why/{user_id}."""
+"""POST /chat/message, POST /chat/proactive/{user_id}, GET /chat/session/{user_id}, GET /chat/why/{user_id}."""
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
 
 from ...wiring import Container
 from ..auth import ActingFor, Caller, container, require_user
-from ..errors import error_responses
+from ..errors import ApiError, error_responses
 from ...ports import UnknownUser
-from ..schemas import ChatMessageRequest, ChatMessageResponse, Exchange, SessionResponse, WhyResponse
+from ..schemas import (
+    ChatMessageRequest, ChatMessageResponse, Exchange, ProactiveRequest, ProactiveResponse, ProactiveScoreOut,
+    SessionResponse, WhyResponse,
+)
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 
@@ -36,6 +39,38 @@ def post_message(
         user_id=result.user_id, reply=result.reply, status=result.status, interaction_key=result.interaction_key,
         memories_retrieved=result.memories_retrieved, fallback_used=result.fallback_used,
         latency_ms=result.latency_ms, replayed=result.replayed,
+    )
+
+
+@router.post("/proactive/{user_id}", response_model=ProactiveResponse, responses=error_responses(401, 403, 404, 422),
+             summary="Ask the companion to reach out to the user now (consent and limits apply)")
+def proactive(
+    user_id: ActingFor,
+    principal: Caller,
+    c: Annotated[Container, Depends(container)],
+    body: Annotated[ProactiveRequest | None, Body()] = None,
+) -> ProactiveResponse:
+    """Decided as the 5-minute sweep decides: consent, quiet hours in the user's time zone, the
+    daily cap, spacing and back-off, then the seed's score against its threshold. The decision is
+    stored with its components whatever it is, and a message is written and delivered by Discord
+    DM (or the user's last channel) and kept as a proactive exchange of the conversation.
+
+    `force` (admin keys only; 403 for a client key) sends even when the timing, a limit or the
+    score says not now. Nothing sends to a user who opted out (`/settings proactive:off`) or is
+    suspended: those come back as `blocked`, forced or not."""
+    body = body or ProactiveRequest()
+    if body.force and not principal.is_admin:
+        raise ApiError("forbidden", "Forcing a proactive message needs an admin key.")
+    if not c.users.exists(user_id):
+        raise UnknownUser(user_id)
+    outcome = c.proactive.trigger(user_id, force=body.force)
+    if outcome.status == "no_user":  # erased between the check and the decision
+        raise UnknownUser(user_id)
+    s = outcome.scored
+    return ProactiveResponse(
+        user_id=user_id, status=outcome.status, reason=outcome.reason, decision_id=outcome.decision_id,
+        forced=body.force, overridden=outcome.overridden, message=outcome.content, delivery=outcome.delivery,
+        score=ProactiveScoreOut(**{f: getattr(s, f) for f in ProactiveScoreOut.model_fields}) if s else None,
     )
 
 

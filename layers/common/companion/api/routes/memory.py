@@ -1,5 +1,6 @@
-"""POST /memory/search, GET /memory/episodic/{user_id}, and the user's control over memory as the
-slash commands give it: POST /memory/forget, POST /memory/forget-me/{user_id}, GET /memory/export/{user_id}."""
+"""POST /memory/search, GET /memory/episodic/{user_id}, POST /memory/consolidate/{user_id}, and the
+user's control over memory as the slash commands give it: POST /memory/forget, POST
+/memory/forget-me/{user_id}, GET /memory/export/{user_id}."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -14,7 +15,7 @@ from ..auth import ActingFor, Caller, container, require_user
 from ..errors import error_responses
 from ..pagination import decode_cursor, next_cursor
 from ..schemas import (
-    ExportResponse, ForgetMeRequest, ForgetMeResponse, ForgetRequest, ForgetResponse, ForgottenOut, MemoryOut,
+    ConsolidationResponse, ExportResponse, ForgetMeRequest, ForgetMeResponse, ForgetRequest, ForgetResponse, ForgottenOut, MemoryOut,
     MemoryPage, MemorySearchRequest, MemorySearchResponse, ScoredMemory,
 )
 
@@ -52,6 +53,21 @@ def episodic(
     rows = c.memory.list_memories(user_id, "episodic", limit=limit, before=after)
     return MemoryPage(user_id=user_id, items=[MemoryOut(**_memory(m)) for m in rows],
                       next_cursor=next_cursor(rows, limit, lambda m: (m.created_at, m.id)))
+
+
+@router.post("/consolidate/{user_id}", response_model=ConsolidationResponse,
+             responses=error_responses(401, 403, 404, 422),
+             summary="Consolidate the user's memories now, as the nightly reflection does")
+def consolidate(user_id: ActingFor, c: Annotated[Container, Depends(container)]) -> ConsolidationResponse:
+    """Related episodic memories (3 or more) become one semantic memory: a summary, importance
+    the mean x 1.2 (at most 1), its sources linked and kept. Idempotent: memories already
+    consolidated are never picked again, so a second call creates nothing."""
+    if not c.users.exists(user_id):
+        raise UnknownUser(user_id)
+    result = c.consolidation.consolidate_user(user_id, c.clock())
+    return ConsolidationResponse(user_id=user_id, examined=result.examined, clusters=result.clusters,
+                                 created=result.created, consolidated=result.consolidated,
+                                 summarizer=result.summarizer)
 
 
 def _forgotten(items) -> list[ForgottenOut]:

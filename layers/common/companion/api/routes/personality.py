@@ -67,6 +67,4 @@ def quirks(user_id: ActingFor, c: Annotated[Container, Depends(container)]) -> Q
     _known(c, user_id)
     active = sorted(c.personality.active_quirks(user_id), key=lambda q: -q.strength)
     return QuirksResponse(user_id=user_id, quirks=[
-        QuirkOut(name=q.name, category=q.category, description=q.description, strength=q.strength,
-                 confidence=q.confidence, first_observed=q.first_observed, last_reinforced=q.last_reinforced,
-                 observation_count=q.observation_count, examples=list(q.examples)) for q in active])
+        QuirkOut(**{f: getattr(q, f) for f in QuirkOut.model_fields}) for q in active])
