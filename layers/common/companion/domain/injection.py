@@ -177,7 +177,8 @@ _RULES = _any(
 _LIMITS = _any(
     "restrictions", "limitations", "limits", "filters", "filtering", "censorship", "guidelines", "safeguards",
     "guardrails", "ethics", "morals", "moral constraints", r"content polic(?:y|ies)", "constraints", "boundaries",
-    r"safety (?:rules|guidelines|filters?|settings|protocols)", r"ethical guidelines")
+    r"safety (?:rules|guidelines|filters?|settings|protocols)", r"ethical guidelines", r"safety (?:checks|features)",
+    "protections")
 _MODES = _any(
     "developer", "dev", "god", "debug", "debugging", "admin", "maintenance", "unrestricted", "jailbreak", "jailbroken",
     "unfiltered", "sudo", "root", "diagnostic", "opposite", "evil", "system", "override", "verification", "superuser",
@@ -235,7 +236,7 @@ FEATURES: tuple[Feature, ...] = (
     _f("override_from_your_prompt", INJECTION, 5.0,
        rf"\b{_OVERRIDE}\b(?:\W+\w+){{0,5}}?\W+(?:in|from|of)\s+your\s+(?:system\s+)?(?:prompt|instructions|programming|setup|configuration)\b"),
     _f("override_prior_text", INJECTION, 3.0,
-       rf"\b{_OVERRIDE}\s+(?:all\s+)?(?:of\s+)?(?:the\s+)?(?:prior|previous|preceding|above|earlier)\s+(?:text|context|content|input|conversation)\b"
+       rf"(?:^|[.!?;:]\s*)(?:please\s+|just\s+|now\s+)?{_OVERRIDE}\s+(?:everything|all)\s*[,.;:!]|\b{_OVERRIDE}\s+(?:all\s+)?(?:of\s+)?(?:the\s+)?(?:prior|previous|preceding|above|earlier)\s+(?:text|context|content|input|conversation)\b"
        rf"|\b{_OVERRIDE}\s+(?:all\s+)?(?:of\s+)?(?:that|this|those)\b(?!\s+(?:guy|girl|person|idea|day|thing I said|comment))"),
     _f("regardless_of_previous", INJECTION, 5.0,
        rf"\b(?:regardless of|despite|notwithstanding|instead of|rather than|contrary to)\s+(?:any\s+|all\s+|the\s+|your\s+|my\s+)?{_EARLIER}\s+(?:tasks?|{_RULES})\b"),
@@ -261,7 +262,7 @@ FEATURES: tuple[Feature, ...] = (
        r"(?:ignor|olvid|vergiss|vergess|oubli|dimentic|esquec|negeer|zignoruj|игнор|забуд|забыть|αγνο|ξεχασ|무시|無視|忽略|无视|忘记|अनदेखी|नजरअंदाज)\w*.{0,40}(?:instruc|istruz|anweisung|regeln|regles|reglas|regole|regras|consignes|instructies|instrukcj|инструкц|указани|правил|οδηγι|εντολ|지시|지침|指示|指令|निर्देश)"
        r"|(?:지시|지침|指示|指令|निर्देश|οδηγι|инструкц)\w*.{0,40}(?:무시|無視|忽略|无视|अनदेखी|नजरअंदाज|αγνο|игнор)"),
     _f("do_what_i_say", ROLE, 3.5,
-       r"\bobey (?:me|the user)\b|\b(?:do|say) (?:whatever|anything|everything|exactly what|exactly as) i (?:say|tell you|want|ask)\b"
+       r"\bobey (?:only )?(?:me|the user)\b|\b(?:do|say) (?:whatever|anything|everything|exactly what|exactly as) i (?:say|tell you|want|ask)\b"
        r"|\b(?:you )?(?:must|will|shall|have to|need to|are required to|are obligated to) (?:now )?(?:obey|comply|follow my|do as i|(?:answer|do|say) (?:all|every|any|anything|everything|whatever))"
        r"|\b(?:obey|comply with|follow) (?:all|every|any|my) (?:requests?|commands?|orders?|instructions?)\b"),
     # Role manipulation and jailbreak personas.
@@ -277,9 +278,10 @@ FEATURES: tuple[Feature, ...] = (
     _f("act_as_unrestricted", ROLE, 4.5,
        r"\b(?:act|behave|respond|answer|speak|reply|roleplay|role-play|talk|operate|function)\s+(?:as|like)\s+(?:if\s+(?:you\s+(?:are|were)\s+)?)?(?:an?\s+)?"
        r"(?:(?:different|unrestricted|unfiltered|uncensored|evil|rogue|jailbroken|new|other|amoral|unethical|unbound|free)\s+(?:\w+\s+)?(?:ai|assistant|model|bot|chatbot|llm|entity|system|version|persona|character)\b"
+       r"|your (?:unfiltered|uncensored|unrestricted|jailbroken|raw|unchained) self\b"
        rf"|(?:ai|assistant|model|bot|chatbot|llm)\s+(?:without|with no|that has no|free of|free from)\s+(?:any\s+)?(?:rules|{_LIMITS})\b)"),
     _f("persona_without_limits", ROLE, 3.0,
-       r"\b(?:role-?play|act|pretend|play|you are|you're|you will be|become)\b.{0,60}\b(?:who|that|which) (?:has no|have no|doesn'?t (?:have|follow) any|does not (?:have|follow) any|ignores (?:all|any|its|the)|never refuses|answers (?:every|any|all)|can do anything|has (?:root|admin|unlimited|full) access|is free (?:from|of))\b"),
+       r"\b(?:role-?play|act|pretend|play|you are|you're|you will be|become)\b.{0,60}\b(?:who|that|which) (?:has no|have no|doesn'?t (?:have|follow) any|does not (?:have|follow) any|ignores (?:all|any|its|the)|never refuses|answers (?:every|any|all)|can do anything|has (?:root|admin|unlimited|full) access|is free (?:from|of)|says yes to (?:everything|anything)|agrees to (?:everything|anything)|does whatever)\b"),
     _f("pretend_other_ai", ROLE, 4.5,
        r"\b(?:pretend (?:to be|you are|you're)|imagine you are|you are now|you're now|you will be)\s+(?:an?\s+)?(?:different|new|other|unrestricted|unfiltered|uncensored|evil|rogue|jailbroken)\s+(?:\w+\s+)?(?:ai|assistant|model|bot|chatbot|llm)\b"),
     _f("no_restrictions", ROLE, 2.5,
@@ -313,10 +315,11 @@ FEATURES: tuple[Feature, ...] = (
        r"\b(?:i am|i'm|im|this is|as|we are|we're)\s+(?:your|the)\s+(?:\w+\s+)?(?:developer|creator|programmer|admin|administrator|owner|operator|system administrator|maker|designer|maintainer|boss|supervisor|superior|engineer|master)s?\b"
        r"|\b(?:i am|i'm|im)\s+(?:a|an)\s+(?:\w+\s+)?(?:developer|engineer|admin|administrator|operator)\s+(?:running|doing|performing|conducting|testing|at (?:openai|anthropic|google|meta))"
        r"|\b(?:this is|we are|we're|i am|i'm|im) (?:from )?(?:the )?(?:openai|anthropic|google|meta|discord|\w+ ai)?\s*(?:safety|security|developer|engineering|moderation|admin|trust and safety|alignment|red) team\b"
-       r"|\b(?:message|update|note|notice|instructions?|order) from (?:the|your) (?:developers?|creators?|admins?|administrators?|operators?|engineers?|system|makers?)\b"
+       r"|\b(?:message|update|note|notice|instructions?|order) (?:is |comes )?from (?:the|your) (?:developers?|creators?|admins?|administrators?|operators?|engineers?|system|makers?)\b"
        r"|\b(?:admin|administrator|developer|root|system|operator|law enforcement|police|government)\s+(?:override|access|command|privileges|authori[sz]ation|request)\b"
        r"|\b(?:i am|i'm|im|i was) (?:the (?:person|one|guy|team|company|people)|one of the (?:people|engineers|developers|team)) (?:who|that) (?:built|made|created|programmed|designed|trained|coded|wrote|configured) you\b"
        r"|\b(?:i am|i'm|im) (?:god|your god|your master|the president of the united states|the ceo of (?:openai|anthropic))\b"
+       r"|\b(?:the )?user (?:has|now has|is granted|was granted) (?:elevated|admin|root|full|special|developer) (?:permissions|privileges|access|rights)\b"
        r"|\bthe user is (?:an? |the )?(?:admin|administrator|developer|owner|operator|authori[sz]ed|verified|superuser)\b"),
     _f("harmful_request", ROLE, 4.5,
        r"\bhow (?:to|do (?:i|you)|can i|would (?:i|you)) (?:make|build|create|synthesi[sz]e|cook|brew|assemble|produce)\s+(?:a |an |some )?(?:homemade |pipe )?(?:bomb|explosives?|napalm|meth|methamphetamine|nerve gas|sarin|ricin|poison|bioweapon|weapon of mass)"),
@@ -334,7 +337,7 @@ FEATURES: tuple[Feature, ...] = (
        rf"\b{_EXTRACT}\b(?:\W+\w+){{0,6}}?\W+(?:your|its)\s+(?:\w+\s+){{0,2}}?{_GIVEN}\b"
        rf"|\b{_EXTRACT}\b(?:\W+\w+){{0,4}}?\W+the\s+(?:system|initial|hidden|original|secret|full)\s+(?:prompt|instructions|message|configuration)\b"),
     _f("instructions_you_were_given", SYSTEM, 4.5,
-       r"\bwhat (?:\w+ )?(?:instructions|rules|prompt|directions|guidelines|directives|orders) (?:were|have) you (?:been )?(?:given|told|programmed|trained|set up|prompted)\b|\b(?:the|your|those|these|any)\s+(?:\w+\s+)?(?:instructions|rules|prompt|directions|guidelines|directives|text|orders|constraints)\s+"
+       r"\b(?:what|which) (?:\w+ )?(?:instructions|rules|prompt|directions|guidelines|directives|orders) (?:are |were |have )?you(?:'re|'ve| are| were| have)? (?:been )?(?:given|told|programmed|trained|set up|prompted|running on|following|operating under|using|bound by|working with)\b|\b(?:the|your|those|these|any)\s+(?:\w+\s+)?(?:instructions|rules|prompt|directions|guidelines|directives|text|orders|constraints)\s+"
        r"(?:that\s+)?(?:you(?:\s+must follow|\s+have to follow|\s+need to follow|\s+should follow|\s+were|\s+have been|'ve been|\s+got|\s+received|\s+are following|'re following|\s+follow|\s+are given|\s+were told)|(?:they|the developers|your creators|someone)\s+(?:gave|give|wrote)\s+you)\b"),
     _f("verbatim", SYSTEM, 2.0,
        r"\b(?:word for word|verbatim|exactly as (?:written|given|stated|worded)|character for character|in its entirety|(?:first|last) \d+ (?:words|lines|characters|sentences|tokens) of)\b"),
@@ -408,7 +411,7 @@ FEATURES: tuple[Feature, ...] = (
     _f("fake_system_tag", INJECTION, 5.0,
        r"\[\s*/?\s*(?:system|admin|sys|inst|developer|assistant|operator|root|override|instructions?)[\w ]{0,20}\]|<\s*(?:system|admin|developer|override)[\w ]{0,20}>|<\|?\s*/?\s*(?:im_start|im_end|system|endoftext|assistant|user|sys)\s*\|?>|</?\s*(?:system|instructions?|prompt|sys|admin|user)\s*>|<<\s*/?sys\s*>>"),
     _f("role_line", INJECTION, 3.5,
-       r"(?:^|[.!?%#=*\]>)]\s+|[%#=*\]>]\s*)(?:system|assistant|admin|developer|root|operator|ai)\s*(?:message|prompt|note|update|notice)?\s*:"),
+       r"(?:^|[.!?%#=*\]>)]\s+|[%#=*\]>]\s*)(?:system|assistant|admin|developer|root|operator|ai)s?'?\s*(?:message|prompt|note|update|notice)?\s*:"),
     _f("delimiter_banner", INJECTION, 4.0,
        r"#{2,}\s*(?:system|instructions?|new instructions|admin|override|prompt)\b"
        r"|(?:^|\s)(?:[-=*%#~_<>|]{3,}|\[)\s*(?:end|begin|start|new|system|admin|user|override|instructions?)\b"),
@@ -425,6 +428,7 @@ FEATURES: tuple[Feature, ...] = (
        r"\baccess granted\b|\b(?:i have been|i've been) pwned\b|\bpwned\b"
        r"|acceso (?:concedido|permitido)|(?:zugriff|zugang) (?:gewahrt|erlaubt)|acces (?:autorise|accorde)|accesso (?:consentito|concesso)"
        r"|acesso (?:concedido|permitido)|доступ (?:разрешен|предоставлен)|访问已授权|允许访问|アクセス許可|접근 허용|액세스 허용"),
+    _f("access_denied", INJECTION, 2.5, r"\baccess denied\b"),
     _f("split_target_phrase", INJECTION, 4.5, r"[\"'`]\s*access\s*[\"'`].{0,60}[\"'`]\s*granted\s*[\"'`]|[\"'`]\s*granted\s*[\"'`].{0,60}[\"'`]\s*access\s*[\"'`]"),
     _f("say_exactly", INJECTION, 2.0,
        r"\b(?:say|print|output|respond with|reply with|answer with|type|write)\s+(?:only\s+|exactly\s+|just\s+)?(?:the\s+)?(?:words?|phrase|text|string)?\s*[\"'`:(]"),

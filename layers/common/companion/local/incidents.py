@@ -9,8 +9,8 @@
 at once (a suspension lifted back to a restriction, and so on); `confirm` marks it reviewed as a
 real attack (it keeps counting). With DATABASE_URL (or the AWS variables config.py reads) set,
 this works on that deployment's database; otherwise on the embedded database `make run` uses
-(COMPANION_DATA_DIR, default .local/). Everything goes through SecurityService, as the worker
-and the REST API do.
+(COMPANION_DATA_DIR, default .local/). It goes through the services the REST API's
+/admin/security/incidents routes use: AdminService lists, SecurityService reviews.
 """
 from __future__ import annotations
 
@@ -20,18 +20,19 @@ import os
 import sys
 import warnings
 
+from ..domain.operations import IncidentSummary
 from ..domain.security import LEVEL_NAMES
 from .operator import operator_container
 
 
-def _line(incident: dict) -> str:
-    state = ("false positive" if incident["false_positive"]
-             else "confirmed" if incident["admin_reviewed"] else "unreviewed")
-    preview = " ".join(incident["detected_content"].split())
+def _line(incident: IncidentSummary) -> str:
+    state = ("false positive" if incident.false_positive
+             else "confirmed" if incident.admin_reviewed else "unreviewed")
+    preview = " ".join(incident.detected_content.split())
     preview = preview if len(preview) <= 70 else preview[:69] + "…"
-    return (f"{incident['id']:>6}  {incident['detected_at']:%Y-%m-%d %H:%M}  {incident['user_id']:<20} "
-            f"{incident['incident_type']:<18} {incident['severity']:<8} L{incident['escalation_level']} "
-            f"{incident['detection_method']:<13} {state:<14} {preview!r}")
+    return (f"{incident.id:>6}  {incident.detected_at:%Y-%m-%d %H:%M}  {incident.user_id:<20} "
+            f"{incident.incident_type:<18} {incident.severity:<8} L{incident.escalation_level} "
+            f"{incident.detection_method or '-':<13} {state:<14} {preview!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     security = container.security
     try:
         if args.command == "list":
-            incidents = security.list_incidents(args.user, args.limit, unreviewed_only=args.unreviewed)
+            incidents = container.admin.incidents(limit=args.limit, user_id=args.user,
+                                                  unreviewed_only=args.unreviewed)
             if not incidents:
                 print("no security incidents" + (f" for user {args.user}" if args.user else ""), file=sys.stderr)
             for incident in incidents:

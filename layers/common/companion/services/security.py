@@ -246,9 +246,8 @@ class SecurityService:
 
     # --- operators --------------------------------------------------------------------------------------
 
-    def list_incidents(self, user_id: str | None, limit: int = 20, *, unreviewed_only: bool = False) -> list[dict]:
-        """Newest first; ``user_id=None`` lists every user's (operators' review)."""
-        return self.incidents.list_incidents(user_id, limit, unreviewed_only=unreviewed_only)
+    def list_incidents(self, user_id: str, limit: int = 20) -> list[dict]:
+        return self.incidents.list_incidents(user_id, limit)
 
     def incident(self, incident_id: int) -> dict:
         """One incident by its id alone, whoever's it is (operators' review)."""

@@ -37,20 +37,14 @@ class IncidentRepository:
             ).fetchone()
         return row["n"]
 
-    def list_incidents(self, user_id: str | None, limit: int = 20, *, unreviewed_only: bool = False) -> list[dict]:
-        """Newest first: one user's incidents (in their scope), or, for operators' review with
-        ``user_id=None``, every user's (an explicitly cross-user transaction)."""
-        where, params = [], []
-        if user_id is not None:
-            where.append("user_id = %s")
-            params.append(user_id)
-        if unreviewed_only:
-            where.append("admin_reviewed IS NOT TRUE")
-        with (self.db.scoped(user_id) if user_id is not None else self.db.unscoped()) as conn:
+    def list_incidents(self, user_id: str, limit: int = 20) -> list[dict]:
+        """One user's incidents, newest first (operators' review across users is
+        FleetRepository.list_incidents, behind AdminService)."""
+        with self.db.scoped(user_id) as conn:
             return conn.execute(
-                f"""SELECT {_INCIDENT_COLUMNS} FROM security_incidents WHERE {" AND ".join(where) or "TRUE"}
+                f"""SELECT {_INCIDENT_COLUMNS} FROM security_incidents WHERE user_id = %s
                     ORDER BY detected_at DESC, id DESC LIMIT %s""",
-                (*params, limit),
+                (user_id, limit),
             ).fetchall()
 
     def incident_owner(self, incident_id: int) -> str | None:
