@@ -10,9 +10,11 @@ configured with keys and reached over HTTP at a local stand-in (their recorded w
 Discord API likewise, PostgreSQL embedded. Qdrant runs in local in-memory mode (the client and
 its imports are the same; only the remote round trips are missing).
 
-Reported per function: cold import (module load: what Lambda's init phase runs), first invocation
-(building the container: secret fetch, clients, connections, then the work), and a warm second
-invocation. Lambda adds its own init (sandbox + runtime start, ~100-250 ms for python3.12 on
+Reported per function: cold import (module load: what Lambda's init phase runs; the children run
+with AWS_LAMBDA_FUNCTION_NAME set, so the worker builds its container there as in Lambda),
+first invocation (what is left to build, connections, then the work), and a warm second
+invocation. ``BENCH_IMPORTTIME=1`` also writes ``python -X importtime`` of each child to
+bench-importtime-<function>.txt. Lambda adds its own init (sandbox + runtime start, ~100-250 ms for python3.12 on
 arm64, more when the package is large) before the import; the budget for the interactions function
 is Discord's 3 s for its first answer, so cold import + first invocation must stay under 1 s to
 leave that margin. Ends with one JSON line.
@@ -175,7 +177,7 @@ def main() -> None:
     fake = serve(FakeProviders)
     key = SigningKey.generate()
     FakeProviders.secret = {
-        "DISCORD_PUBLIC_KEY": key.verify_key.encode().hex(), "DISCORD_BOT_TOKEN": "bot-token",
+        "DISCORD_BOT_TOKEN": "bot-token",
         "CHUTES_API_KEY": "cpk_bench", "GROQ_API_KEY": "gsk_bench", "GEMINI_API_KEY": "AIza-bench", "QDRANT_API_KEY": ""}
     env = {
         "PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
@@ -188,6 +190,8 @@ def main() -> None:
         "CHUTES_BASE_URL": f"{fake}/v1", "GROQ_BASE_URL": fake, "GOOGLE_GEMINI_BASE_URL": fake,
         "DISCORD_API_BASE": f"{fake}/api/v10", "DISCORD_APPLICATION_ID": "1300000000000000000",
         "EMBEDDINGS": "gemini", "QDRANT_PATH": ":memory:", "MIGRATIONS_DIR": str(REPO / "migrations"),
+        "DISCORD_PUBLIC_KEY": key.verify_key.encode().hex(),  # a plain parameter, not a secret
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",  # as in Lambda: the worker warms up in its init phase
         "BENCH_PROFILE": os.environ.get("BENCH_PROFILE", ""),
         "BENCH_PROFILE_OUT": os.environ.get("BENCH_PROFILE_OUT", str(Path.cwd() / "bench-profile.txt")),
     }
@@ -205,9 +209,12 @@ def main() -> None:
                     apply_migrations(server.get_uri(database), REPO / "migrations")
                 events_file = work / f"events-{function}-{run}.json"
                 events_file.write_text(json.dumps(events(key)))
-                done = subprocess.run([sys.executable, __file__, "--child", function, str(events_file)],
+                importtime = ["-X", "importtime"] if os.environ.get("BENCH_IMPORTTIME") and run == 0 else []
+                done = subprocess.run([sys.executable, *importtime, __file__, "--child", function, str(events_file)],
                                       capture_output=True, text=True, timeout=300,
                                       env=env | {"DATABASE_URL": server.get_uri(database)})
+                if importtime:
+                    Path(f"bench-importtime-{function}.txt").write_text(done.stderr)
                 if done.returncode != 0:
                     raise SystemExit(f"{function} failed:\n{done.stderr[-3000:]}")
                 runs.append(json.loads(done.stdout.strip().splitlines()[-1]))

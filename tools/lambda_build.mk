@@ -20,6 +20,10 @@ prune_runtime_provided = $(call prune,$(1),$(RUNTIME_PROVIDED)) && $(call strip_
 strip_unused = find "$(1)" -type d -name tests -prune -exec rm -rf {} + && find "$(1)" -name "*.pyi" -delete
 
 # The companion package without what only runs on a developer's machine: local/ (the embedded
-# runtime) and assets/ (the offline embedder's tokenizer; the offline embedder does not ship).
+# runtime) and assets/ (the offline embedder's tokenizer; the offline embedder does not ship),
+# compiled by Lambda's Python like the installed packages: /opt is read-only, so without .pyc files
+# every cold start compiles the package again. unchecked-hash: a deployed file never changes, so
+# Python need not compare timestamps (which zipping may not keep) to trust the .pyc.
 copy_companion = cp -R "$(1)" "$(2)/" && rm -rf "$(2)/companion/local" "$(2)/companion/assets" && \
-	find "$(2)/companion" -name __pycache__ -prune -exec rm -rf {} +
+	find "$(2)/companion" -name __pycache__ -prune -exec rm -rf {} + && \
+	$(PY312) -m compileall -q -j 0 --invalidation-mode unchecked-hash "$(2)/companion"

@@ -5,6 +5,10 @@ skip_group_on_error only the same user's later turns wait behind it, preserving 
 invocation itself fails only when it crashes: even a batch whose every record failed is reported
 record by record, so the worker-errors alarm means a crash or a timeout, never one bad turn.
 Each turn gets a deadline from the Lambda's remaining time and its interaction token's age.
+
+In Lambda the container is built during the init phase (secrets, SDK clients and their imports:
+about 5 s that the first turn would otherwise spend inside its deadline); benchmarks/
+bench_cold_start.py measures both phases.
 """
 import json
 
@@ -15,11 +19,14 @@ from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, proce
 from companion.domain.models import Turn
 from companion.observability import annotate, configure_logger, trace_handler, user_ref
 from companion.domain.schedules import UserJob, is_job
+from companion.config import running_in_lambda
 from companion.wiring import get_container
 
 logger = Logger(service="companion")
 configure_logger(logger)
 metrics = Metrics(namespace="Companion", service="companion")
+if running_in_lambda():
+    get_container().warm_up()
 
 
 def record_handler(record, lambda_context=None) -> None:

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import textwrap
 
+from pathlib import Path
+
 import pytest
 from packaging.requirements import Requirement
 
@@ -175,3 +177,21 @@ def test_package_sizes_reports_code_plus_layers(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["InteractionsFunction"]["mb"] == 1.0 and report["InteractionsFunction"]["layers"] == {}
     assert report["TurnWorkerFunction"] == {"mb": 5.0, "code_mb": 2.0, "layers": {"CommonLayer": 3.0}, "budget_mb": 250}
+
+
+def test_the_companion_package_ships_compiled_for_lambda(tmp_path):
+    """/opt is read-only in Lambda: a package without .pyc files is compiled again at every cold
+    start. The build's copy_companion compiles it (hash-checked, never timestamp-checked)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    makefile = tmp_path / "Makefile"
+    makefile.write_text(f"include {REPO_ROOT}/tools/lambda_build.mk\n"
+                        f"all:\n\t$(call copy_companion,{REPO_ROOT}/layers/common/companion,{out})\n")
+    subprocess.run(["make", "-s", "-f", str(makefile), f"PY312={sys.executable}"], check=True, timeout=120)
+    package = out / "companion"
+    sources = list(package.rglob("*.py"))
+    assert sources and not (package / "local").exists() and not (package / "assets").exists()
+    for source in sources:
+        compiled = Path(importlib.util.cache_from_source(str(source)))
+        assert compiled.is_file(), source
+        assert int.from_bytes(compiled.read_bytes()[4:8], "little") == 0b01, source  # unchecked hash

@@ -39,3 +39,43 @@ def test_interactions_function_loads_nothing_heavy():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+WORKER_SDKS = ["qdrant_client", "openai", "groq", "google.genai", "numpy", "psycopg"]
+
+
+def _import_worker_in_lambda(extra_env: dict) -> dict:
+    """Imports the worker as Lambda's init phase does, configured with every provider (nothing
+    listens at the addresses: warming up must not connect), and reports what it built."""
+    import os
+
+    script = textwrap.dedent(f"""
+        import json, sys
+        from companion.local.functions import load_handler
+        from companion.wiring import get_container
+        load_handler("turn_worker")
+        container = get_container()
+        print(json.dumps({{"built": "turns" in container.__dict__,
+                          "connected": "database" in container.__dict__ and container.database._conn is not None,
+                          "sdks": sorted(m for m in {WORKER_SDKS!r} if m in sys.modules)}}))
+    """)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "APP_SECRET_ARN")}
+    env |= {"AWS_LAMBDA_FUNCTION_NAME": "companion-turn-worker", "POWERTOOLS_TRACE_DISABLED": "true",
+            "DATABASE_URL": "postgresql://companion@127.0.0.1:9/companion?connect_timeout=1",
+            "QDRANT_URL": "http://127.0.0.1:9", "EMBEDDINGS": "gemini", "GEMINI_API_KEY": "AIza-test",
+            "CHUTES_API_KEY": "cpk_test", "GROQ_API_KEY": "gsk_test", "DISCORD_APPLICATION_ID": "1"} | extra_env
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_worker_builds_what_a_turn_needs_in_lambdas_init_phase():
+    """The first turn's deadline is not spent importing SDKs: in Lambda (AWS_LAMBDA_FUNCTION_NAME)
+    importing the handler builds the container's turn service, without connecting to anything."""
+    report = _import_worker_in_lambda({})
+    assert report == {"built": True, "connected": False, "sdks": sorted(WORKER_SDKS)}
+
+
+def test_a_failed_warm_up_does_not_fail_the_init_phase():
+    report = _import_worker_in_lambda({"MEMORY_INDEX": "nonsense"})  # building the turn raises
+    assert report["built"] is False and report["connected"] is False

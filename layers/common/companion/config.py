@@ -76,6 +76,11 @@ class Settings:
         return cls(**values)
 
 
+def running_in_lambda() -> bool:
+    """In a deployed Lambda function (not `sam local invoke`, the local runtime or the tests)."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and not os.environ.get("AWS_SAM_LOCAL")
+
+
 _secrets_provider = None
 
 

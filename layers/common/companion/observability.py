@@ -36,9 +36,10 @@ def active_tracer():
     global _tracer, _tracer_resolved
     if not _tracer_resolved:
         _tracer_resolved = True
-        in_lambda = bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and not os.environ.get("AWS_SAM_LOCAL")
+        from .config import running_in_lambda
+
         disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() in ("1", "true", "yes", "on")
-        if in_lambda and not disabled:
+        if running_in_lambda() and not disabled:
             import importlib.util
 
             from aws_lambda_powertools import Tracer

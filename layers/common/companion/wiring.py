@@ -49,6 +49,16 @@ class Container:
             return getattr(self.settings, name)
         return getattr(self._settings_source(fresh=fresh), name)
 
+    def warm_up(self) -> None:
+        """Builds everything a turn uses (its settings and secrets, the SDK clients and the imports
+        behind them, about 5 s of a cold worker's first turn) without connecting to anything. The
+        worker calls it in Lambda's init phase, so the first turn's deadline is not spent importing
+        SDKs. Never fatal: what fails here is built again by the first turn (and fails it there)."""
+        try:
+            self.turns
+        except Exception:  # noqa: BLE001 - init must not crash on what a turn can retry
+            log.warning("warm-up failed; the first turn builds its components itself", exc_info=True)
+
     def secret_source(self, name: str) -> Callable[..., str]:
         """``(fresh=False) -> str``: a live secret for a provider adapter (``LiveKey``)."""
         return lambda fresh=False: self.secret(name, fresh=fresh)
@@ -154,7 +164,9 @@ class Container:
             # Short: the index has an exact fallback in PostgreSQL, and its breaker remembers.
             return QdrantVectorStore(LiveKey(
                 s.qdrant_api_key,
-                lambda key: QdrantClient(url=s.qdrant_url, api_key=key or None, timeout=QDRANT_TIMEOUT),
+                # No version check on construction: a round trip per container that only warns.
+                lambda key: QdrantClient(url=s.qdrant_url, api_key=key or None, timeout=QDRANT_TIMEOUT,
+                                         check_compatibility=False),
                 source=self.secret_source("qdrant_api_key"), name="Qdrant"))
         else:
             client = QdrantClient(location=":memory:") if s.qdrant_path in ("", ":memory:") else QdrantClient(path=s.qdrant_path)

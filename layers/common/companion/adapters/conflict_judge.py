@@ -2,13 +2,12 @@
 heuristic when the model fails or answers with something that is not a verdict."""
 from __future__ import annotations
 
-import logging
 
 from ..domain.conflicts import Verdict, clarification_answer, heuristic_verdict, parse_model_verdict
 from ..domain.prompts import CLARIFICATION_ANSWER_PROMPT, MEMORY_CONFLICT_PROMPT
-from ..ports import FastModel, ProviderError
+from ..ports import FastModel
+from .fast_model_call import ask_fast_model
 
-log = logging.getLogger(__name__)
 MAX_STATEMENT_CHARS = 500
 ANSWERS = ("new", "old", "both", "unclear")
 
@@ -31,23 +30,17 @@ class LLMConflictJudge:
         self._fallback = fallback or HeuristicConflictJudge()
 
     def judge(self, old: str, new: str) -> Verdict:
-        prompt = MEMORY_CONFLICT_PROMPT.format(old=_quoted(old), new=_quoted(new))
-        try:
-            answer = self._model.complete(prompt, max_tokens=120, temperature=0.0)
-        except ProviderError as error:
-            log.warning("conflict model failed, judging heuristically: %s", error)
-            return self._fallback.judge(old, new)
-        verdict = parse_model_verdict(answer)
-        if verdict is None:
-            log.warning("conflict model answered %r, judging heuristically", answer[:60])
-            return self._fallback.judge(old, new)
-        return verdict
+        return ask_fast_model(self._model, MEMORY_CONFLICT_PROMPT.format(old=_quoted(old), new=_quoted(new)),
+                              parse=parse_model_verdict, fallback=lambda: self._fallback.judge(old, new),
+                              purpose="conflict judge", max_tokens=120, temperature=0.0)
 
     def answer(self, old: str, new: str, message: str) -> str:
         prompt = CLARIFICATION_ANSWER_PROMPT.format(old=_quoted(old), new=_quoted(new), answer=_quoted(message))
-        try:
-            word = self._model.complete(prompt, max_tokens=3, temperature=0.0).strip().lower().strip(".!\"'")
-        except ProviderError as error:
-            log.warning("clarification model failed, reading the answer heuristically: %s", error)
-            return self._fallback.answer(old, new, message)
-        return word if word in ANSWERS else self._fallback.answer(old, new, message)
+        return ask_fast_model(self._model, prompt, parse=_answer_word,
+                              fallback=lambda: self._fallback.answer(old, new, message),
+                              purpose="clarification answer", max_tokens=3, temperature=0.0)
+
+
+def _answer_word(text: str) -> str | None:
+    word = text.strip().lower().strip(".!\"'")
+    return word if word in ANSWERS else None

@@ -4,14 +4,12 @@ something that is not a number."""
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from ..domain.importance import parse_score
 from ..domain.prompts import IMPORTANCE_SCORING_PROMPT
-from ..ports import FastModel, ImportanceScorer, ProviderError
-
-log = logging.getLogger(__name__)
+from ..ports import FastModel, ImportanceScorer
+from .fast_model_call import ask_fast_model
 
 MAX_SCORED_CHARS = 2000  # the score is about what the message is; its first 2000 chars decide it
 
@@ -27,13 +25,6 @@ class LLMImportanceScorer:
             message_content=content[:MAX_SCORED_CHARS].replace('"', "'"),
             context=json.dumps(context, default=str, ensure_ascii=False),
         )
-        try:
-            answer = self._model.complete(prompt, max_tokens=10, temperature=0.1)
-        except ProviderError as error:
-            log.warning("importance model failed, scoring offline: %s", error)
-            return self._fallback.score(content, context)
-        score = parse_score(answer)
-        if score is None:
-            log.warning("importance model answered %r, scoring offline", answer[:40])
-            return self._fallback.score(content, context)
-        return score
+        return ask_fast_model(self._model, prompt, parse=parse_score,
+                              fallback=lambda: self._fallback.score(content, context),
+                              purpose="importance", max_tokens=10, temperature=0.1)

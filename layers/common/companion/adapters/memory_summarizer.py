@@ -2,16 +2,14 @@
 extractive fallback (offline, or when the model fails or answers nothing usable)."""
 from __future__ import annotations
 
-import logging
 from typing import Sequence
 
 import numpy as np
 
 from ..domain.consolidation import MAX_SUMMARY_CHARS, extractive_summary
 from ..domain.prompts import CONSOLIDATION_PROMPT
-from ..ports import FastModel, ProviderError
-
-log = logging.getLogger(__name__)
+from ..ports import FastModel
+from .fast_model_call import ask_fast_model
 
 
 class ExtractiveSummarizer:
@@ -28,12 +26,11 @@ class LLMSummarizer:
 
     def summarize(self, contents: Sequence[str], vectors: np.ndarray) -> tuple[str, str]:
         listed = "\n".join(f"- {' '.join(c.split())[:300]}" for c in contents)
-        try:
-            text = self._model.complete(CONSOLIDATION_PROMPT.format(memories=listed), max_tokens=160, temperature=0.2)
-        except ProviderError as error:
-            log.warning("summary model failed, summarising extractively: %s", error)
-            return self._fallback.summarize(contents, vectors)
-        text = " ".join(text.split())
-        if not 10 <= len(text) <= MAX_SUMMARY_CHARS * 2:
-            return self._fallback.summarize(contents, vectors)
-        return text, "fast_model"
+        return ask_fast_model(self._model, CONSOLIDATION_PROMPT.format(memories=listed), parse=_summary,
+                              fallback=lambda: self._fallback.summarize(contents, vectors),
+                              purpose="memory summary", max_tokens=160, temperature=0.2)
+
+
+def _summary(answer: str) -> tuple[str, str] | None:
+    text = " ".join(answer.split())
+    return (text, "fast_model") if 10 <= len(text) <= MAX_SUMMARY_CHARS * 2 else None

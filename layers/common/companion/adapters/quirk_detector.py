@@ -4,15 +4,13 @@ answers with something unusable."""
 from __future__ import annotations
 
 import json
-import logging
 import re
 from typing import Sequence
 
 from ..domain.prompts import QUIRK_DETECTION_PROMPT
 from ..domain.quirks import CATEGORIES, Exchange, Pattern, detect_patterns
-from ..ports import FastModel, ProviderError, QuirkDetector
-
-log = logging.getLogger(__name__)
+from ..ports import FastModel, QuirkDetector
+from .fast_model_call import ask_fast_model
 
 MAX_EXCHANGES = 40  # the most recent ones; enough for habits, small enough for a fast model
 MAX_CHARS = 300  # per message in the prompt
@@ -75,16 +73,10 @@ class LLMQuirkDetector:
             f"{i + 1}. [{e.at:%a %H:%M}] user: {_quote(e.user_message)} | companion: {_quote(e.companion_reply)}"
             for i, e in enumerate(recent)
         )
-        try:
-            answer = self._model.complete(QUIRK_DETECTION_PROMPT.format(exchanges=lines),
-                                          max_tokens=600, temperature=0.1)
-        except ProviderError as error:
-            log.warning("quirk model failed, detecting heuristically: %s", error)
-            return self._fallback.detect(exchanges)
-        patterns = parse_patterns(answer, recent)
-        if patterns is None:
-            log.warning("quirk model answered %r, detecting heuristically", answer[:60])
-            return self._fallback.detect(exchanges)
+        # Nothing from the model when it fails: the heuristic's patterns below are then the answer.
+        patterns = ask_fast_model(self._model, QUIRK_DETECTION_PROMPT.format(exchanges=lines),
+                                  parse=lambda answer: parse_patterns(answer, recent), fallback=list,
+                                  purpose="quirk detector", max_tokens=600, temperature=0.1)
         # The model finds habits the heuristic cannot name; where both see the same one, the
         # heuristic's count and last sighting are exact, so its version wins.
         merged = {p.name: p for p in patterns}
