@@ -534,6 +534,13 @@ class Container:
                            idempotency=self.idempotency_repo, users=self.users, clock=self.clock)
 
     @cached_property
+    def idempotent_requests(self):
+        """Idempotency-Key semantics for the API's other changing routes (chat has its own)."""
+        from .services.idempotency import IdempotentRequests
+
+        return IdempotentRequests(self.idempotency_repo, self.clock)
+
+    @cached_property
     def admin(self):
         from .services.operations import AdminService
 

@@ -60,7 +60,7 @@ def test_a_retry_while_the_first_request_runs_elsewhere_is_told_to_wait(client, 
     from datetime import timedelta
 
     from companion.domain.api_access import request_fingerprint
-    from companion.services.chat import STALE_CLAIM
+    from companion.services.idempotency import STALE_CLAIM
 
     c = runtime.container
     body = {"user_id": ALICE, "message": "hello slow world", "username": ""}

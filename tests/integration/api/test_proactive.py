@@ -123,3 +123,18 @@ def test_force_never_overrides_an_opt_out_or_a_suspension(client, keys, runtime,
 def test_an_unknown_user_is_404(client, keys):
     response = reach_out(client, keys.admin, user="999999999999999999", force=True)
     assert response.status_code == 404 and response.json()["error"]["code"] == "user_not_found"
+
+
+def test_an_idempotency_key_makes_a_retried_request_send_once(client, keys, runtime):
+    runtime.clock.advance_to(START + timedelta(hours=20))
+    headers = bearer(keys.admin) | {"Idempotency-Key": "reach-out-1"}
+    first = client.post(f"/chat/proactive/{ALICE}", json={"force": True}, headers=headers)
+    again = client.post(f"/chat/proactive/{ALICE}", json={"force": True}, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert first.json()["status"] == "sent" and again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
+    assert len(runtime.sink.messages) == 1 and len(stored(runtime)) == 1
+    # The same key for another request is refused, and nothing happens.
+    other = client.post(f"/chat/proactive/{ALICE}", json={}, headers=headers)
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+    assert len(stored(runtime)) == 1

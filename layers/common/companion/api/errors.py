@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..ports import UnknownUser
-from ..services.chat import IdempotencyKeyReused, RequestInProgress
+from ..services.idempotency import IdempotencyKeyReused, RequestInProgress
 
 log = logging.getLogger(__name__)
 

@@ -13,27 +13,18 @@ import logging
 import secrets
 import uuid
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
-from ..domain.api_access import request_fingerprint
 from ..domain.models import StoredInteraction, Turn
 from ..ports import IdempotencyStore, InteractionStore, UnknownUser
+from .idempotency import IdempotentRequests
 from .turn import SESSION_IDLE_MINUTES, TurnService
 from .users import UserService
 
 log = logging.getLogger(__name__)
 
 API_APPLICATION_ID = "rest-api"  # stands where a Discord application id would be
-STALE_CLAIM = timedelta(minutes=2)  # a claimed key whose request died is free again after this
-
-
-class IdempotencyKeyReused(ValueError):
-    """The key was used before with a different request."""
-
-
-class RequestInProgress(RuntimeError):
-    """The first request with this key is still being answered."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +67,7 @@ class ChatService:
         self.turns = turns
         self.replies = replies
         self.interactions = interactions
-        self.idempotency = idempotency
+        self.requests = IdempotentRequests(idempotency, lambda: self.clock())  # the chat's clock, as it is then
         self.users = users
         self.clock = clock
 
@@ -84,21 +75,10 @@ class ChatService:
              idempotency_key: str | None = None) -> ChatReply:
         if idempotency_key is None:
             return self._converse(user_id, message, username, "api-" + uuid.uuid4().hex)
-        fingerprint = request_fingerprint({"user_id": user_id, "message": message, "username": username})
-        earlier = self.idempotency.claim(user_id, idempotency_key, fingerprint, self.clock(), STALE_CLAIM)
-        if earlier is not None:
-            if earlier.request_hash != fingerprint:
-                raise IdempotencyKeyReused(idempotency_key)
-            if earlier.response is None:
-                raise RequestInProgress(idempotency_key)
-            return replace(ChatReply(**earlier.response), replayed=True)
-        try:
-            result = self._converse(user_id, message, username, interaction_key_for(user_id, idempotency_key))
-        except BaseException:
-            self.idempotency.release(user_id, idempotency_key)
-            raise
-        self.idempotency.complete(user_id, idempotency_key, asdict(result), self.clock())
-        return result
+        answer, replayed = self.requests.run(
+            user_id, idempotency_key, {"user_id": user_id, "message": message, "username": username},
+            lambda: asdict(self._converse(user_id, message, username, interaction_key_for(user_id, idempotency_key))))
+        return replace(ChatReply(**answer), replayed=True) if replayed else ChatReply(**answer)
 
     def _converse(self, user_id: str, message: str, username: str, interaction_key: str) -> ChatReply:
         token = "api-" + secrets.token_urlsafe(18)

@@ -15,6 +15,10 @@ from ..schemas import (
 )
 
 router = APIRouter(prefix="/chat", tags=["chat"])
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
+    description="Makes retries safe: a repeated request with the same key returns the first "
+                "request's answer (header `Idempotent-Replayed: true`), and what it asked for happens once.")]
 
 
 @router.post("/message", response_model=ChatMessageResponse, responses=error_responses(401, 403, 409, 422, 503),
@@ -24,10 +28,7 @@ def post_message(
     principal: Caller,
     c: Annotated[Container, Depends(container)],
     response: Response,
-    idempotency_key: Annotated[str | None, Header(
-        alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
-        description="Makes retries safe: a repeated request with the same key returns the first "
-                    "request's answer, and the turn happens once.")] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> ChatMessageResponse:
     """The same turn as `/companion message:` in Discord (security screen, appraisal, recall,
     reply, memory), answered in the response instead of a Discord message."""
@@ -42,13 +43,16 @@ def post_message(
     )
 
 
-@router.post("/proactive/{user_id}", response_model=ProactiveResponse, responses=error_responses(401, 403, 404, 422),
+@router.post("/proactive/{user_id}", response_model=ProactiveResponse,
+             responses=error_responses(401, 403, 404, 409, 422),
              summary="Ask the companion to reach out to the user now (consent and limits apply)")
 def proactive(
     user_id: ActingFor,
     principal: Caller,
     c: Annotated[Container, Depends(container)],
+    response: Response,
     body: Annotated[ProactiveRequest | None, Body()] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> ProactiveResponse:
     """Decided as the 5-minute sweep decides: consent, quiet hours in the user's time zone, the
     daily cap, spacing and back-off, then the seed's score against its threshold. The decision is
@@ -57,21 +61,32 @@ def proactive(
 
     `force` (admin keys only; 403 for a client key) sends even when the timing, a limit or the
     score says not now. Nothing sends to a user who opted out (`/settings proactive:off`) or is
-    suspended: those come back as `blocked`, forced or not."""
+    suspended: those come back as `blocked`, forced or not. With an `Idempotency-Key`, a retried
+    request returns the first answer and never decides (or sends) twice."""
     body = body or ProactiveRequest()
     if body.force and not principal.is_admin:
         raise ApiError("forbidden", "Forcing a proactive message needs an admin key.")
     if not c.users.exists(user_id):
         raise UnknownUser(user_id)
-    outcome = c.proactive.trigger(user_id, force=body.force)
-    if outcome.status == "no_user":  # erased between the check and the decision
-        raise UnknownUser(user_id)
-    s = outcome.scored
-    return ProactiveResponse(
-        user_id=user_id, status=outcome.status, reason=outcome.reason, decision_id=outcome.decision_id,
-        forced=body.force, overridden=outcome.overridden, message=outcome.content, delivery=outcome.delivery,
-        score=ProactiveScoreOut(**{f: getattr(s, f) for f in ProactiveScoreOut.model_fields}) if s else None,
-    )
+
+    def decide() -> dict:
+        outcome = c.proactive.trigger(user_id, force=body.force)
+        if outcome.status == "no_user":  # erased between the check and the decision
+            raise UnknownUser(user_id)
+        s = outcome.scored
+        return ProactiveResponse(
+            user_id=user_id, status=outcome.status, reason=outcome.reason, decision_id=outcome.decision_id,
+            forced=body.force, overridden=outcome.overridden, message=outcome.content, delivery=outcome.delivery,
+            score=ProactiveScoreOut(**{f: getattr(s, f) for f in ProactiveScoreOut.model_fields}) if s else None,
+        ).model_dump(mode="json")
+
+    if idempotency_key is None:
+        return ProactiveResponse(**decide())
+    answer, replayed = c.idempotent_requests.run(
+        user_id, idempotency_key, {"route": "POST /chat/proactive", "user_id": user_id, "force": body.force}, decide)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return ProactiveResponse(**answer)
 
 
 @router.get("/session/{user_id}", response_model=SessionResponse, responses=error_responses(401, 403, 404, 422),
