@@ -4,9 +4,13 @@ from aws_lambda_powertools import Logger
 from mangum import Mangum
 
 from companion.api.app import create_app
+from companion.config import running_in_lambda
+from companion.wiring import get_container
 
 logger = Logger(service="companion")
 app = create_app()
+if running_in_lambda():  # POST /chat/message runs a turn: build it in the init phase, as the worker does
+    get_container().warm_up()
 _asgi = Mangum(app, lifespan="off")
 
 

@@ -44,7 +44,7 @@ def test_interactions_function_loads_nothing_heavy():
 WORKER_SDKS = ["qdrant_client", "openai", "groq", "google.genai", "numpy", "psycopg"]
 
 
-def _import_worker_in_lambda(extra_env: dict) -> dict:
+def _import_worker_in_lambda(extra_env: dict, function: str = "turn_worker") -> dict:
     """Imports the worker as Lambda's init phase does, configured with every provider (nothing
     listens at the addresses: warming up must not connect), and reports what it built."""
     import os
@@ -53,7 +53,7 @@ def _import_worker_in_lambda(extra_env: dict) -> dict:
         import json, sys
         from companion.local.functions import load_handler
         from companion.wiring import get_container
-        load_handler("turn_worker")
+        load_handler({function!r})
         container = get_container()
         print(json.dumps({{"built": "turns" in container.__dict__,
                           "connected": "database" in container.__dict__ and container.database._conn is not None,
@@ -73,6 +73,12 @@ def test_the_worker_builds_what_a_turn_needs_in_lambdas_init_phase():
     """The first turn's deadline is not spent importing SDKs: in Lambda (AWS_LAMBDA_FUNCTION_NAME)
     importing the handler builds the container's turn service, without connecting to anything."""
     report = _import_worker_in_lambda({})
+    assert report == {"built": True, "connected": False, "sdks": sorted(WORKER_SDKS)}
+
+
+def test_the_api_builds_the_turn_in_lambdas_init_phase_too():
+    """POST /chat/message runs a turn synchronously behind API Gateway's 30 s."""
+    report = _import_worker_in_lambda({}, function="api")
     assert report == {"built": True, "connected": False, "sdks": sorted(WORKER_SDKS)}
 
 
