@@ -78,12 +78,15 @@ def main(argv=None) -> None:
     parser.add_argument("--index", choices=("postgres", "qdrant"), default="postgres",
                         help="the search index (postgres: the embedded default)")
     parser.add_argument("--questions", type=int, default=None, help="only the first N questions of each")
+    parser.add_argument("--user-turns-only", action="store_true",
+                        help="store only the first speaker's turns (the user's): as a companion that does not "
+                             "remember its own replies; compare the user-evidence subset with and without")
     args = parser.parse_args(argv)
 
     from companion.local.runtime import LocalRuntime
 
     data = json.loads(Path(args.data).read_text())[: args.conversations]
-    results = []  # (conversation index, category, {cutoff: recall})
+    results = []  # (conversation index, category, {cutoff: recall}, evidence all the user's turns)
     write_ms, search_ms = [], []
     with tempfile.TemporaryDirectory() as tmp:
         runtime = LocalRuntime(Path(tmp), qdrant_path=":memory:" if args.index == "qdrant" else None)
@@ -94,24 +97,29 @@ def main(argv=None) -> None:
                 user_id = f"locomo-{n}-{sample.get('sample_id', n)}"
                 first_speaker = conversation.get("speaker_a")
                 runtime.container.users.ensure_user(user_id, first_speaker or "user")
-                by_memory, known, last = {}, set(), None
+                by_memory, known, last, said_by_user = {}, set(), None, set()
                 for _, when, turns in sessions(conversation):
                     items, previous = [], None
                     for i, turn in enumerate(turns):
                         memory_id = str(uuid.uuid5(NAMESPACE, f"{user_id}:{turn['dia_id']}"))
-                        by_memory[memory_id] = turn["dia_id"]
                         known.add(turn["dia_id"])
                         is_user = turn["speaker"] == first_speaker
+                        if is_user:
+                            said_by_user.add(turn["dia_id"])
+                        previous_text, previous = previous, turn["text"]
+                        if args.user_turns_only and not is_user:
+                            continue
+                        by_memory[memory_id] = turn["dia_id"]
                         items.append({
                             "memory_id": memory_id, "content": turn["text"],
                             "now": when + timedelta(seconds=30 * i),
                             "author": "user" if is_user else "companion", "author_name": turn["speaker"],
-                            "caption": turn.get("blip_caption"), "context": previous,
+                            "caption": turn.get("blip_caption"), "context": previous_text,
                         })
-                        previous = turn["text"]
                     started = time.perf_counter()
                     memory.remember(user_id, items)
-                    write_ms.append((time.perf_counter() - started) * 1000 / len(items))
+                    if items:
+                        write_ms.append((time.perf_counter() - started) * 1000 / len(items))
                     last = when
                 now = (last or datetime.now(timezone.utc)) + timedelta(days=1)
                 for qa in sample["qa"][: args.questions]:
@@ -126,27 +134,30 @@ def main(argv=None) -> None:
                     for cutoff in CUTOFFS:
                         got = set(ranked[:cutoff])
                         recall[cutoff] = 1.0 if not evidence else sum(e in got for e in evidence) / len(evidence)
-                    results.append((n, str(qa.get("category")), recall))
+                    results.append((n, str(qa.get("category")), recall,
+                                    bool(evidence) and set(evidence) <= said_by_user))
                 print(f"{sample.get('sample_id', n)}: {len(known)} turns, {len(sample['qa'])} questions, "
-                      f"R@10 so far {100 * statistics.mean(r[10] for _, _, r in results):.1f}", file=sys.stderr)
+                      f"R@10 so far {100 * statistics.mean(r[10] for _, _, r, _ in results):.1f}", file=sys.stderr)
         finally:
             runtime.close()
 
     def summary(rows):
-        return {f"R@{c}": round(100 * statistics.mean(r[c] for _, _, r in rows), 1) if rows else 0.0 for c in CUTOFFS}
+        return {f"R@{c}": round(100 * statistics.mean(r[c] for _, _, r, _ in rows), 1) if rows else 0.0
+                for c in CUTOFFS}
 
     per_category = {}
-    for category in sorted({c for _, c, _ in results}):
+    for category in sorted({c for _, c, _, _ in results}):
         rows = [x for x in results if x[1] == category]
         per_category[category] = {"questions": len(rows), **summary(rows)}
     overall = summary(results)
     tuning = [x for x in results if x[0] < TUNING_CONVERSATIONS]
     held_out = [x for x in results if x[0] >= TUNING_CONVERSATIONS]
+    user_evidence = [x for x in results if x[3]]
 
     print(f"\nLoCoMo turn-level recall, {len(results)} questions, index: {args.index}")
     print(f"{'subset':<28}{'n':>6}" + "".join(f"{'R@' + str(c):>8}" for c in CUTOFFS))
     for name, rows in [("all", results), (f"tuning (conversations 1-{TUNING_CONVERSATIONS})", tuning),
-                       ("held out (the rest)", held_out)] + [
+                       ("held out (the rest)", held_out), ("evidence: user's turns only", user_evidence)] + [
             (f"category {c}", [x for x in results if x[1] == c]) for c in per_category]:
         if rows:
             s = summary(rows)
@@ -156,6 +167,8 @@ def main(argv=None) -> None:
     print(json.dumps({
         "questions": len(results), **overall, "per_category": per_category,
         "held_out": {"questions": len(held_out), **summary(held_out)},
+        "user_evidence": {"questions": len(user_evidence), **summary(user_evidence)},
+        "stored": "user turns only" if args.user_turns_only else "both speakers",
         "search_p50_ms": round(percentile(search_ms, .5), 1),
         "search_p95_ms": round(percentile(search_ms, .95), 1),
         "write_per_turn_ms": round(statistics.mean(write_ms), 1) if write_ms else 0.0,

@@ -162,3 +162,37 @@ def test_export_round_trips_every_memory(runtime, db_admin):
 def test_export_before_any_conversation(runtime):
     exchange = runtime.send("export", {}, user_id="stranger")
     assert "nothing of yours" in exchange.replies[0] and exchange.files == []
+
+
+def test_forget_takes_the_companions_replies_that_could_repeat_the_memory(runtime, db_admin):
+    runtime.container.turns.remember_replies = True
+    say(runtime, ALICE, "My sister Ana lives in Porto", "I started learning the cello", "Should I visit my sister?")
+    porto = db_admin.execute(
+        """SELECT id::text, source_interaction_id FROM memories
+           WHERE user_id = %s AND author = 'user' AND content LIKE '%%Porto%%'""",
+        (ALICE,)).fetchone()
+    replies = {r["id"]: r for r in db_admin.execute(
+        """SELECT m.id::text, m.content, m.source_interaction_id, i.explanation FROM memories m
+           JOIN interactions i ON i.id = m.source_interaction_id
+           WHERE m.user_id = %s AND m.author = 'companion'""", (ALICE,)).fetchall()}
+    assert len(replies) == 3
+    # The reply to that message, and every reply composed with that memory in its prompt.
+    repeating = {memory_id for memory_id, r in replies.items()
+                 if r["source_interaction_id"] == porto["source_interaction_id"]
+                 or any(m["id"] == porto["id"] for m in r["explanation"]["memories"])}
+    assert len(repeating) >= 2  # its own reply, and the replies that recalled it ("visit my sister")
+
+    forgot = runtime.send("forget", {"query": porto["id"].replace("-", "")[:8]}, user_id=ALICE).replies[0]
+    assert f"{len(repeating)} of my own replies" in forgot
+    left = {r["id"] for r in db_admin.execute(
+        "SELECT id::text FROM memories WHERE user_id = %s AND author = 'companion'", (ALICE,)).fetchall()}
+    assert left == set(replies) - repeating
+    assert runtime.container.vector_store.count_user_points(ALICE, sorted(repeating | {porto["id"]})) == 0
+
+
+def test_export_says_which_memories_are_the_companions_own_words(runtime):
+    runtime.container.turns.remember_replies = True
+    say(runtime, ALICE, "I got a new puppy today!")
+    [(_, data)] = runtime.send("export", {}, user_id=ALICE).files
+    authors = sorted(m["author"] for m in json.loads(data)["memories"])
+    assert authors == ["companion", "user"]

@@ -44,13 +44,20 @@ def remember(service, user, *texts):
 
 
 def recount(db_admin):
-    """The term counts computed from scratch, as migration 031 backfills them."""
-    terms = {(r["user_id"], r["term"]): r["n"] for r in db_admin.execute(
-        """SELECT m.user_id, t.lexeme AS term, count(*) AS n FROM memories m, unnest(m.search_tsv) t
-           WHERE m.valid_to IS NULL GROUP BY 1, 2""").fetchall()}
-    sizes = {r["user_id"]: r["n"] for r in db_admin.execute(
-        "SELECT user_id, count(*) AS n FROM memories WHERE valid_to IS NULL GROUP BY 1").fetchall()}
-    return terms, sizes
+    """Term counts and postings computed from scratch (as migrations 031 and 032 backfill them),
+    with the weights of domain.lexical.bm25_tf."""
+    rows = db_admin.execute(
+        """SELECT m.user_id, m.id::text AS id, m.search_terms FROM memories m
+           WHERE m.valid_to IS NULL AND m.search_terms <> ''""").fetchall()
+    terms, postings = Counter(), {}
+    for r in rows:
+        counts = Counter(r["search_terms"].split())
+        for term, tf in counts.items():
+            terms[(r["user_id"], term)] += 1
+            postings[(r["user_id"], term, r["id"])] = round(bm25_tf(tf, len(counts)), 5)
+    sizes = Counter(r["user_id"] for r in db_admin.execute(
+        "SELECT user_id FROM memories WHERE valid_to IS NULL").fetchall())
+    return dict(terms), dict(sizes), postings
 
 
 def kept(db_admin):
@@ -58,7 +65,9 @@ def kept(db_admin):
         "SELECT user_id, term, documents FROM memory_lexicon").fetchall()}
     sizes = {r["user_id"]: r["documents"] for r in db_admin.execute(
         "SELECT user_id, documents FROM memory_lexicon_size").fetchall()}
-    return terms, sizes
+    postings = {(r["user_id"], r["term"], r["memory_id"]): round(r["weight"], 5) for r in db_admin.execute(
+        "SELECT user_id, term, memory_id::text, weight FROM memory_postings").fetchall()}
+    return terms, sizes, postings
 
 
 def test_term_counts_follow_every_write_close_reindex_and_delete(service, repo, db_admin):
@@ -66,6 +75,8 @@ def test_term_counts_follow_every_write_close_reindex_and_delete(service, repo, 
     remember(service, "u2", "Bread again, sourdough this time.")
     assert kept(db_admin) == recount(db_admin)
     assert kept(db_admin)[1] == {"u1": 3, "u2": 1}
+    remember(service, "u1", "dog dog dog walk")  # repeated terms: the weight saturates
+    assert kept(db_admin) == recount(db_admin)
 
     with repo.db.scoped("u1") as tx:  # a contradicted memory is closed, not deleted
         tx.execute("UPDATE memories SET valid_to = %s WHERE id = %s", (NOW, a[0].id))
@@ -78,8 +89,9 @@ def test_term_counts_follow_every_write_close_reindex_and_delete(service, repo, 
     assert kept(db_admin) == recount(db_admin)
 
     UserDataRepository(repo.db).erase_user("u1")  # /forget-me leaves no count behind
-    terms, sizes = kept(db_admin)
+    terms, sizes, postings = kept(db_admin)
     assert {user for user, _ in terms} == {"u2"} and sizes == {"u2": 1}
+    assert {user for user, _, _ in postings} == {"u2"}
     assert kept(db_admin) == recount(db_admin)
 
 
@@ -100,7 +112,7 @@ def test_lexical_ranking_is_bm25_over_the_users_memories(service, repo, db_admin
         if score:
             expected[doc_id] = score
     assert [d for d, _ in got] == sorted(expected, key=lambda d: (-expected[d], d))
-    assert all(math.isclose(score, expected[d]) for d, score in got)
+    assert all(math.isclose(score, expected[d], rel_tol=1e-6) for d, score in got)  # weights are REAL
 
 
 def test_a_capped_candidate_set_keeps_the_rare_terms_memories(service, repo, monkeypatch):
@@ -112,9 +124,12 @@ def test_a_capped_candidate_set_keeps_the_rare_terms_memories(service, repo, mon
     full = repo.lexical_ranking("u1", ["coffe", "zanzibar"], 5)
     assert capped[0] == full[0]
     assert "Zanzibar" in repo.memories_by_ids("u1", [capped[0][0]])[capped[0][0]].content
-    # A query of common words only still answers, from a bounded set.
+    # A query of common words only still answers, from a bounded set: the memories where the
+    # word weighs most (the shortest).
     monkeypatch.setattr(memories_module, "LEXICAL_CANDIDATES", 4)
     assert len(repo.lexical_ranking("u1", ["coffe"], 10)) == 4
+    remember(service, "u1", "coffee")
+    assert repo.memories_by_ids("u1", [repo.lexical_ranking("u1", ["coffe"], 1)[0][0]]).popitem()[1].content == "coffee"
 
 
 def insert_vectors(db_admin, user_id, count, rng, basis):

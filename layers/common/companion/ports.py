@@ -1,7 +1,7 @@
 """The small interfaces services depend on. Adapters implement them, one engine each."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
@@ -292,6 +292,8 @@ class Forgetting:
     summaries_removed: list[ForgottenMemory]  # semantic memories built from a forgotten memory
     sources_released: int  # other sources of those summaries, back to plain episodic memories
     messages_redacted: int  # interaction rows whose text was the forgotten memory
+    # the companion's remembered replies to a forgotten message, or composed with it in mind
+    replies_removed: list[ForgottenMemory] = field(default_factory=list)
 
 
 class MemoryControlStore(Protocol):

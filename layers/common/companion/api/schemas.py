@@ -158,6 +158,8 @@ class ForgetResponse(Model):
     summaries_removed: list[ForgottenOut] = Field(description="semantic memories that were built from a forgotten one")
     sources_released: int
     messages_redacted: int
+    replies_removed: list[ForgottenOut] = Field(
+        default_factory=list, description="the companion's remembered replies that could repeat a forgotten memory")
     message: str = Field(description="what /forget would have answered")
 
 

@@ -4,8 +4,9 @@ Words are lower-cased, English stop words and question words dropped (they are n
 "when did she go" carries only "go"), and stemmed with the Snowball English stemmer (PyStemmer),
 so "painting", "paints" and "painted" meet. Both lexical engines index exactly these terms:
 Qdrant as a sparse vector whose weights are BM25's term-frequency part (Qdrant's ``Modifier.IDF``
-adds the inverse document frequency at query time), PostgreSQL as a ``simple`` tsvector over the
-same terms, ranked with BM25 in SQL. The two rankings are therefore the same function.
+adds the inverse document frequency at query time), PostgreSQL as postings with the same weight
+(migration 032's memory_term_weight) and per-user document counts. The two rankings are
+therefore the same function.
 """
 from __future__ import annotations
 
@@ -96,29 +97,3 @@ def sparse(weights: dict[str, float]) -> tuple[list[int], list[float]]:
         merged[index] = merged.get(index, 0.0) + weight
     indices = sorted(merged)
     return indices, [merged[i] for i in indices]
-
-
-def bm25_rank(
-    query: list[str], documents: list[tuple[str, str]], total_documents: int, limit: int,
-    *, document_frequencies: dict[str, int] | None = None,
-) -> list[tuple[str, float]]:
-    """(id, BM25) of ``documents`` ((id, space-separated terms)) best first, ties by id.
-    ``total_documents`` is the size of the collection they were drawn from, and
-    ``document_frequencies`` how many of its documents contain each query term; without them,
-    ``documents`` must be every document sharing a term with the query, and they are counted."""
-    wanted = query_weights(query)
-    parsed = [(doc_id, Counter(text.split())) for doc_id, text in documents]
-    if document_frequencies is None:
-        df = Counter(t for _, counts in parsed for t in counts if t in wanted)
-        total_documents = max(total_documents, len(parsed))
-    else:
-        df = Counter({t: n for t, n in document_frequencies.items() if t in wanted})
-    idf = {t: bm25_idf(total_documents, df[t]) for t in wanted if df[t]}
-    scored = []
-    for doc_id, counts in parsed:
-        length = float(len(counts))
-        score = sum(idf[t] * w * bm25_tf(counts[t], length) for t, w in wanted.items() if t in counts and t in idf)
-        if score > 0:
-            scored.append((doc_id, score))
-    scored.sort(key=lambda x: (-x[1], x[0]))
-    return scored[:limit]

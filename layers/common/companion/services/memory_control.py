@@ -86,7 +86,7 @@ class MemoryControlService:
             return found
         ids = [m.id for m in found]
         forgetting = self.control.forget(user_id, ids)
-        removed = [m.id for m in forgetting.forgotten + forgetting.summaries_removed]
+        removed = [m.id for m in forgetting.forgotten + forgetting.summaries_removed + forgetting.replies_removed]
         self.vectors.delete_points(user_id, removed)
         left = self.vectors.count_user_points(user_id, removed)
         if left:
@@ -126,6 +126,8 @@ class MemoryControlService:
             if f.sources_released:
                 lines.append(f"(the other {_memories(f.sources_released)} "
                              "in that summary stay, as separate memories)")
+        if f.replies_removed:
+            lines.append(f"…and {len(f.replies_removed)} of my own replies that could repeat it.")
         if f.messages_redacted:
             lines.append(f"I also erased it from our conversation history ({f.messages_redacted} message{'' if f.messages_redacted == 1 else 's'}).")
         lines.append("They are gone from my database and my search index.")

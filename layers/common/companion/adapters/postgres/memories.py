@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 import psycopg
 
-from ...domain.lexical import bm25_rank
+from ...domain.lexical import bm25_idf
 from ...domain.models import Memory, MemoryRecord
 from ...ports import Rankings, VectorHit
 from . import vectors
@@ -16,8 +16,8 @@ from .database import Database, as_array
 
 _MEMORY_COLUMNS = "id::text, user_id, content, memory_type, importance, created_at, access_count, author"
 _M_COLUMNS = ", ".join(f"m.{c}" for c in _MEMORY_COLUMNS.split(", "))
-# The lexical leg ranks at most this many candidate memories. Query terms are taken rarest first
-# while their memories fit; a term too common to fit (a name said in every other memory, a
+# The lexical leg ranks about this many candidate memories at most. Query terms are taken rarest
+# first while their memories fit; a term too common to fit (a name said in every other memory, a
 # date word) still scores the candidates but does not nominate more. With a few hundred memories
 # per user nearly every matching memory is a candidate; with 100k the work stays bounded.
 LEXICAL_CANDIDATES = 300
@@ -287,9 +287,10 @@ def _dense(conn, user_id: str, embedding_model: str, vector: np.ndarray, limit: 
 
 
 def _lexical(conn, user_id: str, lexicon: _Lexicon, limit: int) -> list[tuple[str, float]]:
-    """(id, BM25) best first: candidates found by the full-text index (the rarest query terms
-    whose memories fit in LEXICAL_CANDIDATES; the most recent ones when even the rarest term
-    has more), each scored with every query term it contains, with the user's document counts."""
+    """(id, BM25) best first, from the postings (migration 032). Candidates: every memory of the
+    rarest query terms while they fit in LEXICAL_CANDIDATES (when even the rarest has more, its
+    best LEXICAL_CANDIDATES by term weight); each candidate is then scored with every query term
+    it contains, with the user's document counts."""
     present = sorted((t for t, n in lexicon.documents.items() if n), key=lambda t: (lexicon.documents[t], t))
     if not present:
         return []
@@ -299,14 +300,23 @@ def _lexical(conn, user_id: str, lexicon: _Lexicon, limit: int) -> list[tuple[st
             break
         nominating.append(term)
         total += lexicon.documents[term]
-    rows = conn.execute(
-        """SELECT id::text AS id, search_terms FROM memories
-           WHERE user_id = %s AND valid_to IS NULL AND search_tsv @@ to_tsquery('simple', %s)
-           ORDER BY created_at DESC LIMIT %s""",
-        (user_id, " | ".join(nominating), LEXICAL_CANDIDATES),
+    candidates = [row["id"] for row in conn.execute(
+        """SELECT DISTINCT p.memory_id AS id FROM unnest(%s::text[]) AS q(term)
+           CROSS JOIN LATERAL (SELECT memory_id FROM memory_postings
+                               WHERE user_id = %s AND term = q.term
+                               ORDER BY weight DESC LIMIT %s) p""",
+        (nominating, user_id, LEXICAL_CANDIDATES),
+    ).fetchall()]
+    postings = conn.execute(
+        """SELECT memory_id::text AS id, term, weight FROM memory_postings
+           WHERE user_id = %s AND term = ANY(%s) AND memory_id = ANY(%s)""",
+        (user_id, present, candidates),
     ).fetchall()
-    return bm25_rank(present, [(r["id"], r["search_terms"]) for r in rows], lexicon.size, limit,
-                     document_frequencies=lexicon.documents)
+    idf = {t: bm25_idf(lexicon.size, n) for t, n in lexicon.documents.items() if n}
+    scores: dict[str, float] = {}
+    for row in postings:
+        scores[row["id"]] = scores.get(row["id"], 0.0) + idf[row["term"]] * row["weight"]
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
 class PostgresSearchIndex:

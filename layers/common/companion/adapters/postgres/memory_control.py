@@ -56,8 +56,9 @@ class MemoryControlRepository:
     def forget(self, user_id: str, memory_ids: Sequence[str]) -> Forgetting:
         """One transaction: the memories; the sources of a forgotten summary (it was made of
         them); summaries built from a forgotten memory (they contain it), whose other sources
-        become plain memories again; the conflict records naming any of them; and the text of
-        the message a forgotten memory came from."""
+        become plain memories again; the companion's remembered replies that may repeat it; the
+        conflict records naming any of them; and the text of the message a forgotten memory
+        came from."""
         ids = list(dict.fromkeys(memory_ids))
         with self.db.scoped(user_id) as tx:
             asked = tx.execute(
@@ -77,7 +78,20 @@ class MemoryControlRepository:
                     AND id = ANY(%s::uuid[]) AND NOT id = ANY(%s::uuid[])""",
                 (user_id, [r["consolidated_into"] for r in forgotten if r["consolidated_into"]], forgotten_ids),
             ).fetchall()
-            removed_ids = forgotten_ids + [r["id"] for r in summaries]
+            # The companion's replies remembered from those exchanges: the reply to a forgotten
+            # message, and replies composed with a forgotten memory in their prompt (/why's
+            # record names it); either may repeat it.
+            replies = tx.execute(
+                f"""SELECT {_COLUMNS} FROM memories r WHERE r.user_id = %s AND r.author = 'companion'
+                    AND NOT r.id = ANY(%s::uuid[]) AND r.source_interaction_id IN (
+                        SELECT m.source_interaction_id FROM memories m
+                        WHERE m.user_id = %s AND m.id = ANY(%s::uuid[])
+                        UNION
+                        SELECT i.id FROM interactions i, jsonb_array_elements(i.explanation->'memories') e
+                        WHERE i.user_id = %s AND i.explanation ? 'memories' AND e->>'id' = ANY(%s))""",
+                (user_id, forgotten_ids, user_id, forgotten_ids, user_id, forgotten_ids),
+            ).fetchall()
+            removed_ids = forgotten_ids + [r["id"] for r in summaries] + [r["id"] for r in replies]
             released = tx.execute(
                 """UPDATE memories SET consolidated_into = NULL
                    WHERE user_id = %s AND consolidated_into = ANY(%s::uuid[]) AND NOT id = ANY(%s::uuid[])""",
@@ -119,4 +133,4 @@ class MemoryControlRepository:
         def view(rows):
             return [ForgottenMemory(r["id"], r["content"], r["memory_type"]) for r in rows]
 
-        return Forgetting(view(forgotten), view(summaries), released, redacted)
+        return Forgetting(view(forgotten), view(summaries), released, redacted, view(replies))

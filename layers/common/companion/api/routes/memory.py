@@ -90,6 +90,7 @@ def forget(body: ForgetRequest, principal: Caller, c: Annotated[Container, Depen
     return ForgetResponse(user_id=body.user_id, forgotten=_forgotten(done.forgotten),
                           summaries_removed=_forgotten(done.summaries_removed),
                           sources_released=done.sources_released, messages_redacted=done.messages_redacted,
+                          replies_removed=_forgotten(done.replies_removed),
                           message=c.memory_control.forget_report(done))
 
 
