@@ -63,17 +63,24 @@ class ConflictRepository:
                    (valid_to, user_id, memory_id))
 
     def _conflict(self, conn, user_id: str, where: str) -> StoredConflict | None:
-        row = conn.execute(
-            f"""SELECT c.id, c.primary_memory_id AS new_id, c.conflicting_memory_id AS old_id,
-                       n.content AS new_content, o.content AS old_content, c.user_notified
+        """The newest open conflict whose two memories still exist. In two steps: under row-level
+        security a join from the conflict's text ids to memories cannot use the primary key (the
+        cast is not LEAKPROOF) and scanned every memory of the user; ids passed as parameters can."""
+        conflicts = conn.execute(
+            f"""SELECT c.id, c.primary_memory_id AS new_id, c.conflicting_memory_id AS old_id, c.user_notified
                 FROM memory_conflicts c
-                JOIN memories n ON n.user_id = c.user_id AND n.id = c.primary_memory_id::uuid
-                JOIN memories o ON o.user_id = c.user_id AND o.id = c.conflicting_memory_id::uuid
                 WHERE c.user_id = %s AND c.status = 'investigating' AND {where}
-                ORDER BY c.detected_at DESC, c.id DESC LIMIT 1""",
+                ORDER BY c.detected_at DESC, c.id DESC""",
             (user_id,),
-        ).fetchone()
-        return StoredConflict(**row) if row else None
+        ).fetchall()
+        for c in conflicts:
+            content = {row["id"]: row["content"] for row in conn.execute(
+                "SELECT id::text, content FROM memories WHERE user_id = %s AND id = ANY(%s::uuid[])",
+                (user_id, [c["new_id"], c["old_id"]]),
+            ).fetchall()}
+            if c["new_id"] in content and c["old_id"] in content:
+                return StoredConflict(**c, new_content=content[c["new_id"]], old_content=content[c["old_id"]])
+        return None
 
     def unasked(self, user_id: str) -> StoredConflict | None:
         with self.db.scoped(user_id) as conn:
