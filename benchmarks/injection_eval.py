@@ -82,7 +82,7 @@ def build_screen(stage: str, fast_model=None):
     """A callable text -> Assessment: the local stage alone, or the worker's whole screen."""
     from companion.domain.injection import screen_locally
     from companion.domain.security import LOCAL_FLAG, Assessment
-    from companion.services.security import ThreatScreen
+    from companion.adapters.threat_screen import TwoStageThreatScreen
 
     if stage == "local":
         def local(text: str) -> Assessment:
@@ -90,15 +90,15 @@ def build_screen(stage: str, fast_model=None):
             return Assessment(verdict.score >= LOCAL_FLAG, verdict.threat_type, verdict.score, "pattern_match",
                               verdict.score, verdict.indicators)
         return local
-    return ThreatScreen(fast_model).assess
+    return TwoStageThreatScreen(fast_model).assess
 
 
 def configured_fast_model():
     """The worker's security model, or a clear stop when none is configured."""
     from companion.config import Settings
-    from companion.services.security import fast_model_for
+    from companion.adapters.threat_screen import security_model
 
-    model = fast_model_for(Settings.from_env())
+    model = security_model(Settings.from_env())
     if model is None:
         raise SystemExit(
             "--stage full needs the fast LLM: GROQ_API_KEY is not set, so the worker's screen would be the "

@@ -9,7 +9,7 @@ import pytest
 from companion.adapters.groq_fast import GroqFastModel
 from companion.domain.injection import screen_locally
 from companion.domain.security import LOCAL_CERTAIN, LOCAL_CLEAR
-from companion.services.security import ThreatScreen
+from companion.adapters.threat_screen import TwoStageThreatScreen
 from tests.conftest import REPO_ROOT
 
 USER = "300000000000000042"
@@ -29,7 +29,7 @@ def groq_answering(runtime, name: str, status: int = 200) -> list[str]:
 
     model = GroqFastModel(api_key="gsk_test", model="meta-llama/llama-4-maverick-17b-128e-instruct", max_retries=0,
                           http_client=httpx.Client(transport=httpx.MockTransport(answer), base_url="https://api.groq.com"))
-    runtime.container.security.screen = ThreatScreen(model)
+    runtime.container.security.screen = TwoStageThreatScreen(model)
     return sent
 
 

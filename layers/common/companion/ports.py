@@ -71,6 +71,11 @@ class ImportanceScorer(Protocol):
     def score(self, content: str, context: dict[str, Any]) -> float: ...
 
 
+class ThreatScreen(Protocol):
+    def assess(self, message: str) -> Any:
+        """A ``domain.security.Assessment`` of whether ``message`` is a prompt injection."""
+
+
 @dataclass(frozen=True)
 class VectorHit:
     id: str

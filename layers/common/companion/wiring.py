@@ -416,11 +416,12 @@ class Container:
 
     @cached_property
     def security(self):
-        from .services.security import SecurityService, ThreatScreen, fast_model_for
+        from .adapters.threat_screen import TwoStageThreatScreen, security_model
+        from .services.security import SecurityService
 
         return SecurityService(
             uow=self.database, incidents=self.incident_repo, counter=self.offence_counter,
-            screen=ThreatScreen(fast_model_for(self.settings, api_key_source=self.secret_source("groq_api_key"))), profiles=self.profile_repo,
+            screen=TwoStageThreatScreen(security_model(self.settings, api_key_source=self.secret_source("groq_api_key"))), profiles=self.profile_repo,
             interactions=self.interaction_repo, users=self.users, personality=self.personality,
             clock=self.clock,
         )

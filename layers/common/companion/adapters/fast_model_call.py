@@ -1,7 +1,7 @@
 """The one shape of every small question to the fast model (Groq): complete the prompt, parse the
 answer, and fall back to the offline logic when the model fails (ProviderError: down, slow, its
 breaker open, no time left) or answers with something that does not parse. Used by the importance
-scorer, the conflict judge, the quirk detector and the memory summarizer."""
+scorer, the conflict judge, the quirk detector, the memory summarizer and the injection screen."""
 from __future__ import annotations
 
 import logging

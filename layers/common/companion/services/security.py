@@ -1,9 +1,10 @@
 """The injection defence: screen every /companion message before anything else touches it,
 answer attacks in character, record them, and escalate repeat offenders.
 
-- ``ThreatScreen``: the two stages. The local score (domain/injection.py, no network) settles
-  what is clearly safe or clearly an attack; only the uncertain band is put to the fast LLM with
-  the seed's prompt. When the fast LLM is down (or answers nonsense) the local verdict stands.
+- The screen (``ports.ThreatScreen``, adapters/threat_screen.py): the two stages. The local score
+  (domain/injection.py, no network) settles what is clearly safe or clearly an attack; only the
+  uncertain band is put to the fast LLM with the seed's prompt. When the fast LLM is down (or
+  answers nonsense) the local verdict stands.
 - ``SecurityService``: a flagged message is never stored as a memory and never reaches the reply
   model. The companion answers in its own voice (domain/security.py), the incident is recorded
   with the message (security_incidents), the interaction log keeps only a placeholder, and the
@@ -21,59 +22,18 @@ import uuid
 from datetime import datetime
 from typing import Any, Callable, Protocol
 
-from ..domain.injection import screen_locally
 from ..domain.pad import security_pad_penalty, update_pad_state
 from ..domain.security import (
-    LLM_CONFIDENCE_THRESHOLD, LOCAL_CERTAIN, LOCAL_CLEAR, LOCAL_FLAG, OFFENCE_WINDOW, RESTRICT, SUSPEND,
-    Assessment, defensive_response, escalation_level, parse_llm_verdict, redacted_message, severity,
-    threat_prompt,
+    OFFENCE_WINDOW, RESTRICT, SUSPEND, Assessment, defensive_response, escalation_level, redacted_message,
+    severity,
 )
 from ..domain.models import Turn
-from ..ports import FastModel, InteractionStore, ProfileStore, ProviderError, UnitOfWork
+from ..ports import InteractionStore, ProfileStore, ThreatScreen, UnitOfWork
 
 log = logging.getLogger(__name__)
 
 SESSION_IDLE_MINUTES = 30
 ACCOUNT_STATUS = {0: "active", 1: "active", RESTRICT: "restricted", SUSPEND: "suspended"}
-
-
-class ThreatScreen:
-    def __init__(self, fast_model: FastModel | None = None):
-        self.fast_model = fast_model
-
-    def assess(self, message: str) -> Assessment:
-        local = screen_locally(message)
-
-        def local_verdict() -> Assessment:
-            flagged = local.score >= LOCAL_FLAG
-            return Assessment(flagged, local.threat_type if flagged else "none", local.score,
-                              "pattern_match", local.score, local.indicators)
-
-        if local.score >= LOCAL_CERTAIN or local.score < LOCAL_CLEAR or self.fast_model is None:
-            return local_verdict()
-        try:
-            answer = self.fast_model.complete(threat_prompt(message), max_tokens=200, temperature=0.0)
-        except ProviderError as error:
-            log.warning("security model unavailable, the local verdict stands: %s", error)
-            return local_verdict()
-        verdict = parse_llm_verdict(answer)
-        if verdict is None:
-            log.warning("security model answered %r, the local verdict stands", answer[:80])
-            return local_verdict()
-        flagged = verdict.threat_detected and verdict.confidence > LLM_CONFIDENCE_THRESHOLD
-        return Assessment(flagged, verdict.threat_type if flagged else "none", verdict.confidence,
-                          "groq_analysis", local.score, local.indicators, verdict.reasoning)
-
-
-def fast_model_for(settings, *, api_key_source=None) -> FastModel | None:
-    """The security stage's fast LLM (Groq), or None when no key is configured; ``api_key_source``
-    keeps its key live (``LiveKey``)."""
-    if not settings.groq_api_key:
-        return None
-    from ..adapters.groq_fast import GroqFastModel
-
-    return GroqFastModel(api_key=settings.groq_api_key, model=settings.security_llm_model or settings.scoring_llm_model,
-                         api_key_source=api_key_source)
 
 
 # --- offence counters --------------------------------------------------------------------------------
