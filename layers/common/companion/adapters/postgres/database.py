@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import logging
 from contextlib import ExitStack, contextmanager
+from datetime import datetime, timezone
 from typing import Callable, Iterator, TypeVar
 
 import numpy as np
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
+from psycopg.types.datetime import TimestamptzLoader
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -19,6 +21,19 @@ _AUTH_FAILURE = ("28000", "28P01")
 def as_array(value) -> np.ndarray:
     """pgvector hands back its own Vector type; the domain works on float32 arrays."""
     return np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value, dtype=np.float32)
+
+
+class InfinityTimestamptzLoader(TimestamptzLoader):
+    """Reads PostgreSQL's ``'infinity'``/``'-infinity'`` timestamps (a proactive check paused or
+    never scheduled) as the extreme datetimes instead of failing the whole row (psycopg's
+    documented recipe)."""
+
+    def load(self, data):
+        if data == b"infinity":
+            return datetime.max.replace(tzinfo=timezone.utc)
+        if data == b"-infinity":
+            return datetime.min.replace(tzinfo=timezone.utc)
+        return super().load(data)
 
 
 class Database:
@@ -67,6 +82,7 @@ class Database:
         from pgvector.psycopg import register_vector
 
         register_vector(conn)
+        conn.adapters.register_loader("timestamptz", InfinityTimestamptzLoader)
         return conn
 
     @contextmanager
