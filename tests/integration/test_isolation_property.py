@@ -36,7 +36,6 @@ def test_no_read_path_returns_another_users_data(runtime, sequence):
         for topic in TOPICS:
             seen += [m.content for m in c.memory.search(user, topic, k=10, now=now)]
             seen += [m.content for m in c.memory.search_text(user, topic, k=10, now=now)]
-            seen += [m.content for m in c.memory_repo.text_search_memories(user, f"{topic} tag", 10)]
         seen += [i.user_message + i.agent_response for i in c.interaction_repo.list_interactions(user)]
         seen += [i.user_message for i in c.interaction_repo.recent_exchanges(user, 50)]
         vector = c.memory.embedder.embed(["I keep thinking about"], kind="query")[0]

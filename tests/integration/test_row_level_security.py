@@ -4,6 +4,8 @@ under another user's app.user_id) sees nothing of anyone else."""
 import psycopg
 import pytest
 
+from companion.domain.lexical import terms
+
 USER_TABLES_SQL = """
     SELECT c.relname AS name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced
     FROM pg_class c
@@ -98,6 +100,9 @@ def test_a_repository_call_under_the_wrong_app_user_id_sees_no_rows(runtime, mon
     _seed_two_users(runtime)
     c = runtime.container
     assert c.interaction_repo.list_interactions("u1") and c.profile_repo.get_profile("u1")
+    vector = c.memory.embedder.embed(["Emma Lisbon"], kind="query")[0]
+    found = c.memory_repo.rankings("u1", c.memory.embedder.model_id, vector, terms("Emma Lisbon"), 5)
+    assert found.dense and found.lexical  # rightly scoped, both recall legs find the memory
     real_scoped = type(c.database).scoped
     # Every repository query filters on user_id = 'u1', but the transaction says 'u2'.
     monkeypatch.setattr(type(c.database), "scoped", lambda self, user_id: real_scoped(self, "u2"))
@@ -106,7 +111,8 @@ def test_a_repository_call_under_the_wrong_app_user_id_sees_no_rows(runtime, mon
     assert c.profile_repo.get_personality("u1") is None
     assert c.needs_repo.get_needs("u1") == []
     assert c.memory_repo.count_memories("u1") == 0
-    assert c.memory_repo.text_search_memories("u1", "Emma Lisbon", 5) == []
+    found = c.memory_repo.rankings("u1", c.memory.embedder.model_id, vector, terms("Emma Lisbon"), 5)
+    assert found.dense == [] and found.lexical == []
 
 
 def test_cross_user_jobs_see_every_user_only_through_unscoped(runtime):

@@ -83,23 +83,6 @@ class MemoryRepository:
                      user_id, memory_id),
                 )
 
-    def text_search_memories(self, user_id: str, query: str, limit: int) -> list[Memory]:
-        """Full-text recall (any of the query's words, ranked): the fallback when no query
-        vector can be made. Stop words alone match nothing."""
-        with self.db.scoped(user_id) as conn:
-            rows = conn.execute(
-                f"""WITH q AS (
-                       SELECT nullif(replace(plainto_tsquery('english', %s)::text, '&', '|'), '')::tsquery AS query
-                   )
-                   SELECT {_MEMORY_COLUMNS}, ts_rank(content_tsv, q.query) AS similarity
-                   FROM memories, q
-                   WHERE user_id = %s AND valid_to IS NULL AND q.query IS NOT NULL
-                     AND content_tsv @@ q.query
-                   ORDER BY similarity DESC, importance DESC LIMIT %s""",
-                (query, user_id, limit),
-            ).fetchall()
-        return [Memory(**row) for row in rows]
-
     def mark_indexed(self, user_id: str, memory_ids: Sequence[str], now: datetime) -> None:
         with self.db.scoped(user_id) as conn:
             conn.execute(
