@@ -17,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 
 from companion.domain.models import Turn
-from companion.observability import annotate, configure_logger, trace_handler, user_ref
+from companion.observability import annotate, configure_logger, record_proactive_outcome, trace_handler, user_ref
 from companion.domain.schedules import UserJob, is_job
 from companion.config import running_in_lambda
 from companion.wiring import get_container
@@ -83,13 +83,7 @@ def job_handler(record, body) -> None:
         logger.exception("job failed; it will be retried")
         raise
     if job.kind == "proactive":
-        # ProactiveSent, ProactiveDeclined, ProactiveBlocked, ProactiveSkipped, ProactiveRetryLater ...
-        status_metric = "Proactive" + outcome.status.title().replace("_", "")
-        metrics.add_metric(name=status_metric, unit=MetricUnit.Count, value=1)
-        if outcome.reason and outcome.status in ("blocked", "skipped", "failed"):
-            metrics.add_metric(name=f"ProactiveNotSent_{outcome.reason}", unit=MetricUnit.Count, value=1)
-        if outcome.status == "failed":  # dead-lettered after MAX_DELIVERY_ATTEMPTS
-            metrics.add_metric(name="ProactiveDeliveryFailures", unit=MetricUnit.Count, value=1)
+        record_proactive_outcome(outcome.status, outcome.reason, origin="sweep")
     elif outcome.status in ("failed", "partial"):
         metrics.add_metric(name="ReflectionFailures", unit=MetricUnit.Count, value=1)
     logger.info("job done", status=outcome.status)

@@ -12,6 +12,7 @@ from companion.local.functions import load_handler
 from companion.local.runtime import LocalRuntime
 from companion.observability import circuit_metric
 
+from tests.emf import emitted
 from tests.fakes import FakeChatServer
 
 
@@ -44,21 +45,6 @@ def turn_record(runtime, message, user_id):
                 user_id=user_id, username="tester", command="companion", options={"message": message})
     return {"message_id": payload["id"], "body": json.dumps(turn.to_dict()), "group_id": user_id,
             "dedup_id": turn.interaction_id, "receives": 1}
-
-
-def emitted(capsys) -> dict[str, float]:
-    """The metrics of every EMF line the handler printed, summed by name."""
-    totals: dict[str, float] = {}
-    for line in capsys.readouterr().out.splitlines():
-        if '"_aws"' not in line:
-            continue
-        blob = json.loads(line)
-        for directive in blob["_aws"]["CloudWatchMetrics"]:
-            assert directive["Namespace"] == "Companion"
-            for metric in directive["Metrics"]:
-                value = blob[metric["Name"]]
-                totals[metric["Name"]] = totals.get(metric["Name"], 0) + (sum(value) if isinstance(value, list) else value)
-    return totals
 
 
 def test_breaker_changes_are_counted_per_dependency_through_the_worker(runtime, chat, lambda_context, monkeypatch,

@@ -9,9 +9,12 @@ from companion.adapters.discord_rest import DiscordRestClient
 from companion.adapters.queues import sqs_event
 from companion.domain.schedules import UserJob
 from companion.local.discord_sink import BASE_URL
+from companion.local.functions import load_handler
 from companion.local.lambda_context import LocalLambdaContext
 from companion.local.runtime import LocalRuntime
 from companion.services.proactive import MAX_DELIVERY_ATTEMPTS
+
+from tests.emf import emitted
 
 START = datetime(2026, 11, 2, 17, 0, tzinfo=timezone.utc)
 USER = "500000000000000051"
@@ -117,3 +120,23 @@ def test_a_malformed_job_is_reported_failed_and_others_in_the_batch_succeed(rt):
     result = rt._worker_handler(event, LocalLambdaContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
     assert len(rt.sink.messages) == 1
+
+
+def test_the_worker_counts_each_outcome_for_the_dashboard_and_the_failures_alarm(rt, monkeypatch, capsys):
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    worker = load_handler("turn_worker").handler  # as Lambda runs it: its metrics are published
+    slot = rt.clock()
+
+    def job(message_id, receives):
+        body = json.dumps(UserJob("proactive", USER, slot).to_dict())
+        return sqs_event([{"body": body, "group_id": USER, "dedup_id": message_id, "receives": receives,
+                           "message_id": message_id}])
+
+    rt.sink.rate_limit_next = [30.0] * MAX_DELIVERY_ATTEMPTS
+    capsys.readouterr()
+    for attempt in range(MAX_DELIVERY_ATTEMPTS):
+        assert worker(job(f"m-{attempt}", attempt + 1), LocalLambdaContext())["batchItemFailures"] == []
+    counted = emitted(capsys)
+    assert counted["ProactiveDeliveryFailures"] == 1 and counted["ProactiveFailed"] == 1
+    assert counted["ProactiveRetryLater"] == MAX_DELIVERY_ATTEMPTS - 1
+    assert "ProactiveOperatorRequests" not in counted  # the sweep's own jobs

@@ -136,3 +136,23 @@ def record_circuit_change(dependency: str, state: str) -> None:
     metrics.add_metric(name=circuit_metric(dependency, state), unit=MetricUnit.Count, value=1)
     if state == "open":
         metrics.add_metric(name="CircuitsOpened", unit=MetricUnit.Count, value=1)
+
+
+def record_proactive_outcome(status: str, reason: str | None, *, origin: str) -> None:
+    """Counts one proactive decision, from the sweep's queued job (``origin="sweep"``) or an
+    operator's ``POST /chat/proactive`` (``origin="operator"``), under the same metrics so the
+    "Proactive messages" widget and the delivery-failures alarm see both: ``ProactiveSent``,
+    ``ProactiveDeclined``, ... one per status; ``ProactiveNotSent_<reason>`` for what a limit
+    stopped; ``ProactiveDeliveryFailures`` when Discord refused it for good. Operator requests are
+    also counted as ``ProactiveOperatorRequests`` (an operator sending a lot shows on the dashboard)."""
+    from aws_lambda_powertools import Metrics
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    metrics = Metrics(namespace="Companion", service="companion")
+    metrics.add_metric(name="Proactive" + status.title().replace("_", ""), unit=MetricUnit.Count, value=1)
+    if reason and status in ("blocked", "skipped", "failed"):
+        metrics.add_metric(name=f"ProactiveNotSent_{reason}", unit=MetricUnit.Count, value=1)
+    if status == "failed":  # dead-lettered after MAX_DELIVERY_ATTEMPTS
+        metrics.add_metric(name="ProactiveDeliveryFailures", unit=MetricUnit.Count, value=1)
+    if origin == "operator":
+        metrics.add_metric(name="ProactiveOperatorRequests", unit=MetricUnit.Count, value=1)

@@ -7,6 +7,7 @@ import pytest
 
 from companion.api.docs import render
 from companion.local.functions import load_handler
+from tests.emf import emitted
 from tests.sample_events import EVENTS, sample_event
 
 from tests.infrastructure.cfn import REPO_ROOT
@@ -83,6 +84,19 @@ def test_proactive_and_consolidate_events(api_handler, runtime, lambda_context):
     assert runtime.sink.messages[-1].content == body["message"]
     status, body, _ = call(api_handler, "api/memory_consolidate.json", lambda_context)
     assert status == 200 and body["examined"] == 1 and body["created"] == []  # one memory: nothing to merge
+
+
+def test_an_operator_triggered_message_is_counted_with_the_sweeps(api_handler, runtime, lambda_context, monkeypatch,
+                                                                   capsys):
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    call(api_handler, "api/chat_message.json", lambda_context)
+    capsys.readouterr()
+    status, body, _ = call(api_handler, "api/chat_proactive.json", lambda_context)
+    assert status == 200 and body["status"] == "sent"
+    counted = emitted(capsys)
+    assert counted["ProactiveSent"] == 1 and counted["ProactiveOperatorRequests"] == 1
+    call(api_handler, "api/health.json", lambda_context)  # nothing to count: no EMF line, no warning
+    assert emitted(capsys) == {}
 
 
 def test_malformed_events_get_a_clear_answer(api_handler, lambda_context):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from ...wiring import Container
 from ..auth import ActingFor, Caller, container, require_user
 from ..errors import ApiError, error_responses
+from ...observability import record_proactive_outcome
 from ...ports import UnknownUser
 from ..schemas import (
     ChatMessageRequest, ChatMessageResponse, Exchange, ProactiveRequest, ProactiveResponse, ProactiveScoreOut,
@@ -71,6 +72,7 @@ def proactive(
 
     def decide() -> dict:
         outcome = c.proactive.trigger(user_id, force=body.force)
+        record_proactive_outcome(outcome.status, outcome.reason, origin="operator")
         if outcome.status == "no_user":  # erased between the check and the decision
             raise UnknownUser(user_id)
         s = outcome.scored
