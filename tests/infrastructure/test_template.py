@@ -141,8 +141,11 @@ def test_migrate_function_package_carries_every_migration(tmp_path):
 
 
 def emitted_metrics():
-    source = "".join(p.read_text() for p in (REPO_ROOT / "functions").glob("*/app.py"))
-    return set(re.findall(r'add_metric\(name="(\w+)"', source))
+    """Every fixed metric name the handlers and companion.observability (metrics shared by
+    several handlers) add."""
+    files = [*(REPO_ROOT / "functions").glob("*/app.py"), REPO_ROOT / "layers/common/companion/observability.py"]
+    source = "".join(p.read_text() for p in files)
+    return set(re.findall(r'add_metric\(name="(\w+)",', source))
 
 
 def test_dashboard_charts_every_custom_metric_and_the_queues(template):
@@ -150,7 +153,7 @@ def test_dashboard_charts_every_custom_metric_and_the_queues(template):
     dashboard = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))  # valid JSON once substituted
     text = json.dumps(dashboard)
     assert {"TurnsProcessed", "TurnFailures", "ReplyLatencyMs", "LLMFallbacks", "TurnsTooOld", "SecurityIncidents", "JobFailures",
-            "ProactiveDeliveryFailures", "ReflectionFailures", "NeedRowsGrown", "ProactiveCandidates",
+            "ProactiveDeliveryFailures", "ProactiveOperatorRequests", "CircuitsOpened", "ReflectionFailures", "NeedRowsGrown", "ProactiveCandidates",
             "ReflectionsQueued", "RowsPurged"} <= emitted_metrics()
     for metric in emitted_metrics() | {"ApproximateAgeOfOldestMessage", "ServerlessDatabaseCapacity"}:
         assert f'"{metric}"' in text, metric
