@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit bench reindex bench-personality bench-outreach register-commands lint-template sam-build clean api api-key api-docs incidents
+.PHONY: run test unit bench reindex bench-personality bench-outreach register-commands lint-template sam-build clean api api-key api-docs incidents train-injection
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt layers/common/pyproject.toml functions/api/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,22 @@ lint-template: $(TOOLS_STAMP)
 	BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false $(TOOLS_VENV)/bin/checkov --quiet --compact \
 		--skip-download --framework cloudformation --file template.yaml
 
+# Retrains the injection screen's learned stage (tools/train_injection_classifier.py says where
+# the data comes from); scikit-learn lives in a venv of its own, never in the Lambda layer.
+TRAIN_VENV ?= .venv-train
+TRAIN_STAMP := $(TRAIN_VENV)/.installed
+TENSOR_TRUST ?=
+DEEPSET ?=
+
+$(TRAIN_STAMP): requirements-train.txt
+	$(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install --quiet -r requirements-train.txt
+	touch $@
+
+train-injection: $(TRAIN_STAMP)
+	$(TRAIN_VENV)/bin/python tools/train_injection_classifier.py \
+		$(if $(TENSOR_TRUST),--tensor-trust $(TENSOR_TRUST)) $(if $(DEEPSET),--deepset $(DEEPSET))
+
 # The SAM CLI has a venv of its own: it pins boto3 and pydantic versions that checkov's conflict with.
 SAM_VENV ?= .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed
@@ -102,4 +118,4 @@ sam-build: $(SAM_STAMP) $(STAMP)
 	$(PY) tools/package_sizes.py .aws-sam/build
 
 clean:
-	rm -rf $(VENV) $(TOOLS_VENV) $(SAM_VENV) .local .pytest_cache .aws-sam
+	rm -rf $(VENV) $(TOOLS_VENV) $(SAM_VENV) $(TRAIN_VENV) .local .pytest_cache .aws-sam

@@ -79,18 +79,11 @@ def load(path: Path) -> list[Row]:
 
 
 def build_screen(stage: str, fast_model=None):
-    """A callable text -> Assessment: the local stage alone, or the worker's whole screen."""
-    from companion.domain.injection import screen_locally
-    from companion.domain.security import LOCAL_FLAG, Assessment
+    """A callable text -> Assessment: the worker's screen, with no fast LLM for ``local`` (the
+    patterns and the learned model, no network)."""
     from companion.adapters.threat_screen import TwoStageThreatScreen
 
-    if stage == "local":
-        def local(text: str) -> Assessment:
-            verdict = screen_locally(text)
-            return Assessment(verdict.score >= LOCAL_FLAG, verdict.threat_type, verdict.score, "pattern_match",
-                              verdict.score, verdict.indicators)
-        return local
-    return TwoStageThreatScreen(fast_model).assess
+    return TwoStageThreatScreen(fast_model if stage == "full" else None).assess
 
 
 def configured_fast_model():

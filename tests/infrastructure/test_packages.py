@@ -191,6 +191,7 @@ def test_the_companion_package_ships_compiled_for_lambda(tmp_path):
     package = out / "companion"
     sources = list(package.rglob("*.py"))
     assert sources and not (package / "local").exists() and not (package / "assets").exists()
+    assert (package / "weights" / "injection_classifier.npz").is_file()  # the injection screen's learned stage
     for source in sources:
         compiled = Path(importlib.util.cache_from_source(str(source)))
         assert compiled.is_file(), source

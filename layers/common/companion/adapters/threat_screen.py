@@ -1,23 +1,34 @@
-"""The injection screen's two stages (ports.ThreatScreen). The local score (domain/injection.py,
-no network) settles what is clearly safe or clearly an attack; only the uncertain band is put to
+"""The injection screen's two stages (ports.ThreatScreen). The local score (domain/injection.py:
+patterns plus the learned model of domain/injection_classifier.py; no network) settles what is clearly safe or clearly an attack; only the uncertain band is put to
 the fast LLM (Groq) with the seed's prompt. When the fast LLM fails or answers something that
 does not parse, the local verdict stands."""
 from __future__ import annotations
 
-from ..domain.injection import screen_locally
+from ..domain.injection import LocalVerdict, screen_locally
+from ..domain.injection_classifier import HashedNgramClassifier
 from ..domain.security import (
     LLM_CONFIDENCE_THRESHOLD, LOCAL_CERTAIN, LOCAL_CLEAR, LOCAL_FLAG, Assessment, parse_llm_verdict, threat_prompt,
 )
 from ..ports import FastModel
 from .fast_model_call import ask_fast_model
+from .injection_classifier import load_classifier
+
+_DEFAULT = object()
 
 
 class TwoStageThreatScreen:
-    def __init__(self, fast_model: FastModel | None = None):
+    def __init__(self, fast_model: FastModel | None = None, classifier: HashedNgramClassifier | None | object = _DEFAULT):
+        """``classifier``: the local stage's learned model (loaded from the package by default;
+        None screens with the patterns alone)."""
         self.fast_model = fast_model
+        self.classifier = load_classifier() if classifier is _DEFAULT else classifier
+
+    def local(self, message: str) -> LocalVerdict:
+        """The local stage's verdict (patterns and learned model), as this screen computes it."""
+        return screen_locally(message, self.classifier)
 
     def assess(self, message: str) -> Assessment:
-        local = screen_locally(message)
+        local = self.local(message)
 
         def local_verdict() -> Assessment:
             flagged = local.score >= LOCAL_FLAG

@@ -36,6 +36,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from .injection_classifier import HashedNgramClassifier
 from .injection_features import FEATURES, INJECTION, Feature
 
 # --- normalisation ----------------------------------------------------------------------------------
@@ -141,6 +142,13 @@ class Views:
     transformed: tuple[str, ...]
 
 
+# A rot13 view is screened only when it reads as an instruction somewhere: ordinary text turned
+# into rot13 never spells these words, an encoded attack always does.
+_ROT13_WORTH_READING = re.compile(
+    r"\b(?:ignore|disregard|forget|instructions?|prompt|previous|system|password|secret|reveal|access|granted|"
+    r"pretend|rules|jailbreak|developer|mode|override|repeat|print|say|tell)\b")
+
+
 def _expand_chat(text: str) -> str:
     return _CHAT_SPEAK.sub(lambda m: _CHAT_WORDS[m.group(0)], text)
 
@@ -153,7 +161,10 @@ def normalise(text: str) -> Views:
     views = [_WS.sub(" ", latin), joined]
     views += [_LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), base) for base in views]
     views += [_join_spaced(_fold(payload)) for payload in _decoded_payloads(text)]
-    views = [_expand_chat(view) for view in views] + [codecs.decode(plain, "rot13")]
+    views = [_expand_chat(view) for view in views]
+    rot13 = codecs.decode(plain, "rot13")
+    if _ROT13_WORTH_READING.search(rot13):  # screening every message twice would double the cost
+        views.append(rot13)
     return Views(plain, tuple(dict.fromkeys(v for v in views if v != plain)))
 
 
@@ -181,8 +192,14 @@ class LocalVerdict:
         return math.log(self.score / (1 - self.score)) if 0 < self.score < 1 else math.copysign(50, self.score - 0.5)
 
 
-def screen_locally(text: str) -> LocalVerdict:
-    """Score a message; ``indicators`` name what fired (stored with an incident)."""
+def screen_locally(text: str, classifier: HashedNgramClassifier | None = None) -> LocalVerdict:
+    """Score a message; ``indicators`` name what fired (stored with an incident).
+
+    With a ``classifier`` (the learned stage, domain/injection_classifier.py), the score is the
+    larger of the two log-odds: the patterns', and the model's logit shifted so that its own flag
+    threshold sits at p = 0.5. Either one is enough to flag; each keeps its own calibration, so a
+    pattern-certain attack stays certain and a message the model finds doubtful lands in the
+    uncertain band that goes to the fast LLM."""
     views = normalise(text)
     # One pass: every feature against the views, plain first; where it first fires says whether
     # it was hidden.
@@ -207,6 +224,12 @@ def screen_locally(text: str) -> LocalVerdict:
             by_category[category] = by_category.get(category, 0.0) + weight
     threat = max(by_category, key=by_category.get) if by_category else "none"
     indicators = sorted(fired) + [name for name, _, _ in evidence if name not in fired]
+    if classifier is not None:
+        learned = classifier.logit(views.plain) - classifier.threshold
+        if learned > total:
+            total = learned
+            threat = threat if threat != "none" else INJECTION
+            indicators.append(f"learned_model:{learned:+.1f}")
     return LocalVerdict(round(1 / (1 + math.exp(-total)), 4), threat, tuple(indicators))
 
 
