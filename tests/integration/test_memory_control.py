@@ -61,6 +61,18 @@ def test_memories_lists_short_ids_and_forget_by_id_removes_row_and_vector(runtim
     assert not any("Porto" in m for m in messages)
 
 
+def test_memories_without_a_query_lists_the_newest_current_memories(runtime):
+    assert "haven't talked" in runtime.send("memories", {}, user_id=ALICE).replies[0]
+    say(runtime, ALICE, *[f"Fact number {n}: I collect {thing} stamps." for n, thing in
+                          enumerate(("French", "Chilean", "Kenyan", "Danish", "Korean", "Peruvian", "Irish"))])
+    say(runtime, BOB, "I keep bees on my roof.")
+    listing = runtime.send("memories", {}, user_id=ALICE).replies[0]
+    assert listing.startswith("What I remember most recently")
+    shown = list(short_ids(listing))
+    assert len(shown) == 5 and "Irish" in shown[0] and "Kenyan" in shown[-1]  # newest first
+    assert "bees" not in listing  # only the asking user's memories
+
+
 def test_forget_by_words_forgets_every_memory_mentioning_them_and_says_which(runtime):
     say(runtime, ALICE, "I drink too much coffee", "Coffee keeps me awake at night", "I like tea too")
     forgot = runtime.send("forget", {"query": "coffee"}, user_id=ALICE).replies[0]

@@ -18,11 +18,11 @@ SLASH_COMMANDS = [
     },
     {
         "name": "memories",
-        "description": "Search what your companion remembers about you (only you see the answer)",
+        "description": "What your companion remembers about you: the newest, or a search (only you see it)",
         "contexts": [GUILD, BOT_DM],
         "options": [{
-            "type": STRING, "name": "query", "description": "What to look for",
-            "required": True, "max_length": 200,
+            "type": STRING, "name": "query", "description": "What to look for (leave out for the newest memories)",
+            "required": False, "max_length": 200,
         }],
     },
     {

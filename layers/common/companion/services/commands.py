@@ -70,10 +70,10 @@ class CommandService:
 
     def memories(self, turn: Turn) -> ControlReply:
         query = turn.query
-        if not query:
-            return ControlReply("Tell me what to look for, e.g. `/memories query: my dog`.")
         if not self.profiles.profile_exists(turn.user_id):
             return ControlReply("We haven't talked yet, so I don't have any memories of you.")
+        if not query:
+            return self._newest_memories(turn.user_id)
         found = self.memory.search(turn.user_id, query, k=MEMORIES_SHOWN, now=self.clock())
         if not found:
             return ControlReply(f'I don\'t remember anything about "{query}".')
@@ -89,6 +89,20 @@ class CommandService:
             for old in history.get(m.id, []):
                 lines.append(f"  ↳ before that: `{old.short_id}` {old.content} "
                              f"({old.created_at:%d %b %Y} – {old.valid_to:%d %b %Y}, no longer true)")
+        return ControlReply("\n".join(lines))
+
+    def _newest_memories(self, user_id: str) -> ControlReply:
+        """``/memories`` with nothing to look for: what the companion took in last, facts and
+        summaries alike (current ones only: a superseded fact shows under its successor)."""
+        newest = sorted(
+            (m for kind in ("episodic", "semantic")
+             for m in self.memory.list_memories(user_id, kind, limit=MEMORIES_SHOWN)),
+            key=lambda m: m.created_at, reverse=True)[:MEMORIES_SHOWN]
+        if not newest:
+            return ControlReply("I don't have any memories of you yet.")
+        sources = self.consolidation.sources_of(user_id, newest) if self.consolidation else {}
+        lines = ["What I remember most recently (to look for something: `/memories query: my dog`):"]
+        lines += [self._memory_line(m, len(sources.get(m.id, ()))) for m in newest]
         return ControlReply("\n".join(lines))
 
     @staticmethod
