@@ -9,6 +9,11 @@ text is embedded once by the real embedder and copies get that vector with a lit
 (renormalised), and importance is the offline heuristic. Then times 30 /companion turns through
 the real handlers (signed interaction -> queue -> worker, offline reply model) and 30 searches
 through MemoryService.search (the query embedding excluded), and prints one final JSON line.
+
+turn_*: from the signed interaction until the worker's invocation for the turn returns (the
+webhook, the queue and the whole turn: recall, reply, persist, the edit of the reply, indexing);
+reply_*: until the reply reached Discord; conflict_job_*: the after-reply conflict check, a job
+the turn queues in the user's FIFO group and the worker runs in an invocation of its own.
 """
 from __future__ import annotations
 
@@ -57,6 +62,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--memories", type=int, required=True)
     parser.add_argument("--index", choices=("postgres", "qdrant"), default="postgres")
+    parser.add_argument("--profile", metavar="PATH", help="write a cProfile of the timed turns to PATH")
     args = parser.parse_args(argv)
 
     from companion.domain.importance import heuristic_importance
@@ -103,16 +109,42 @@ def main(argv=None) -> None:
                 return super().setdefault(key, default)
 
         rt.sink.edits = TimedEdits()
+        invocations: list[tuple[str, float]] = []  # (turn | job kind, when it returned)
+        jobs_ms: list[float] = []
+        worker = rt._worker_handler
+
+        def timed_worker(event, context):
+            started = time.perf_counter()
+            result = worker(event, context)
+            body = json.loads(event["Records"][0]["body"])
+            invocations.append((body.get("job", "turn"), time.perf_counter()))
+            if "job" in body:
+                jobs_ms.append((invocations[-1][1] - started) * 1000)
+            return result
+
+        rt._worker_handler = timed_worker
         turns, replies = [], []
+        profiler = None
         for i in range(31):
+            if i == 1 and args.profile:
+                import cProfile
+
+                profiler = cProfile.Profile()
+                profiler.enable()
             message = pool[(i * 97) % len(pool)][1][:3900]
             replied_at.clear()
+            invocations.clear()
+            if i == 1:  # the first turn's job loads what the first turn did
+                jobs_ms.clear()
             t = time.perf_counter()
             exchange = rt.send("companion", {"message": message}, user_id=USER, username="bench")
             if i:  # the first loads the embedder's session and the user's state
-                turns.append((time.perf_counter() - t) * 1000)
+                turns.append((next(at for kind, at in invocations if kind == "turn") - t) * 1000)
                 replies.append((replied_at[-1] - t) * 1000)
             assert exchange.replies, exchange
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         searches = []
         now = start + timedelta(hours=args.memories + 24)
         for i in range(30):
@@ -127,12 +159,15 @@ def main(argv=None) -> None:
         rt.close()
     print(f"{count} memories ({args.index}): /companion turn p50 {percentile(turns, .5):.0f} ms, "
           f"p95 {percentile(turns, .95):.0f} ms (reply sent after p50 {percentile(replies, .5):.0f} ms, "
-          f"p95 {percentile(replies, .95):.0f} ms); search p50 {percentile(searches, .5):.1f} ms, "
+          f"p95 {percentile(replies, .95):.0f} ms; then the conflict-check job p50 "
+          f"{percentile(jobs_ms, .5) if jobs_ms else 0:.0f} ms, p95 {percentile(jobs_ms, .95) if jobs_ms else 0:.0f} ms); search p50 {percentile(searches, .5):.1f} ms, "
           f"p95 {percentile(searches, .95):.1f} ms")
     print(json.dumps({"memories": args.memories, "index": args.index, "turn_p50_ms": round(percentile(turns, .5), 1),
                       "turn_p95_ms": round(percentile(turns, .95), 1),
                       "reply_p50_ms": round(percentile(replies, .5), 1),
                       "reply_p95_ms": round(percentile(replies, .95), 1),
+                      "conflict_job_p50_ms": round(percentile(jobs_ms, .5), 1) if jobs_ms else None,
+                      "conflict_job_p95_ms": round(percentile(jobs_ms, .95), 1) if jobs_ms else None,
                       "search_p50_ms": round(percentile(searches, .5), 1),
                       "search_p95_ms": round(percentile(searches, .95), 1)}))
 

@@ -67,8 +67,8 @@ def record_handler(record, lambda_context=None) -> None:
 
 
 def job_handler(record, body) -> None:
-    """A per-user job fanned out by a schedule (proactive check, nightly reflection), ordered with
-    the user's turns by the FIFO group."""
+    """A per-user job fanned out by a schedule (proactive check, nightly reflection) or queued by a
+    turn (its new memory's conflict check), ordered with the user's turns by the FIFO group."""
     try:
         job = UserJob.from_dict(body)
     except ValueError:
@@ -84,6 +84,10 @@ def job_handler(record, body) -> None:
         raise
     if job.kind == "proactive":
         record_proactive_outcome(outcome.status, outcome.reason, origin="sweep")
+    elif job.kind == "conflicts":  # the after-reply check of a turn's new memory
+        metrics.add_metric(name="ConflictsRecorded", unit=MetricUnit.Count, value=outcome.recorded)
+        if outcome.status == "failed":
+            metrics.add_metric(name="ConflictCheckFailures", unit=MetricUnit.Count, value=1)
     elif outcome.status in ("failed", "partial"):
         metrics.add_metric(name="ReflectionFailures", unit=MetricUnit.Count, value=1)
     logger.info("job done", status=outcome.status)

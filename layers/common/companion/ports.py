@@ -400,6 +400,9 @@ class ConflictStore(Protocol):
     def similar_current_memories(self, user_id: str, embedding_model: str, vector: np.ndarray, exclude_id: str,
                                  min_similarity: float, limit: int) -> list[Memory]: ...
 
+    def memory_to_check(self, user_id: str, memory_id: str, embedding_model: str) -> tuple[Memory, np.ndarray] | None:
+        """A current episodic memory and its stored vector (None: gone, replaced or unembedded)."""
+
     def record(self, user_id: str, new: Memory, old: Memory, verdict: Any, context: dict[str, Any],
                now: datetime) -> int | None: ...
 

@@ -248,7 +248,7 @@ class Container:
     def importance_scorer(self):
         from .adapters.offline_models import OfflineImportanceScorer
 
-        offline = OfflineImportanceScorer(self.guarded_embedder)
+        offline = OfflineImportanceScorer(self.statement_embedder)
         if not self.settings.groq_api_key:
             return offline
         from .adapters.breakers import GuardedFastModel
@@ -280,6 +280,15 @@ class Container:
             raise RuntimeError("TURN_QUEUE_URL is not set")
         return SqsTurnQueue(self.settings.turn_queue_url)
 
+    @cached_property
+    def job_queue(self):
+        """Where the worker queues follow-up work (the after-reply conflict check); None when no
+        queue is configured (the work is then done in place)."""
+        try:
+            return self.queue
+        except RuntimeError:
+            return None
+
     # --- services ----------------------------------------------------------------------------
 
     @cached_property
@@ -307,6 +316,14 @@ class Container:
         return GuardedEmbedder(self.embedder, self.breakers["embedder"])
 
     @cached_property
+    def statement_embedder(self):
+        """Bare statements (importance scoring, the conflict check) are embedded again within a
+        process: an in-process LRU keeps each embedded once (cleared on /forget, /forget-me)."""
+        from .adapters.memo_embedder import MemoEmbedder
+
+        return MemoEmbedder(self.guarded_embedder)
+
+    @cached_property
     def memory(self):
         from .adapters.breakers import GuardedVectorStore
         from .services.memory import MemoryService
@@ -318,7 +335,9 @@ class Container:
     def memory_control(self):
         from .services.memory_control import MemoryControlService
 
-        erasers = [self.embedder.forget] if hasattr(self.embedder, "forget") else []
+        erasers = [self.statement_embedder.forget]
+        if hasattr(self.embedder, "forget"):
+            erasers.append(self.embedder.forget)
         return MemoryControlService(
             memory=self.memory, control=self.memory_control_repo, user_data=self.user_data_repo,
             vector_store=self.search_index, clock=self.clock, erasers=erasers,
@@ -350,8 +369,9 @@ class Container:
     def conflicts(self):
         from .services.conflicts import ConflictService
 
-        return ConflictService(conflicts=self.conflict_repo, judge=self.conflict_judge, embedder=self.embedder,
-                               vector_store=self.vector_store)
+        return ConflictService(conflicts=self.conflict_repo, judge=self.conflict_judge,
+                               embedder=self.statement_embedder, vector_store=self.vector_store,
+                               queue=self.job_queue)
 
     @cached_property
     def consolidation(self):
@@ -483,7 +503,7 @@ class Container:
     @cached_property
     def user_jobs(self):
         """Per-user jobs from the work queue, by kind."""
-        return {"proactive": self.proactive.run, "reflection": self.reflection.run}
+        return {"proactive": self.proactive.run, "reflection": self.reflection.run, "conflicts": self.conflicts.run}
 
     # --- the REST API (functions/api) -------------------------------------------------------------
 

@@ -103,7 +103,7 @@ def scheduled_time(event: Any) -> datetime:
 
 # --- per-user jobs (fanned out on the user's FIFO group of the work queue) -------------------------
 
-JOB_KINDS = ("proactive", "reflection")
+JOB_KINDS = ("proactive", "reflection", "conflicts")
 
 
 class InvalidJob(ValueError):
@@ -114,14 +114,21 @@ class InvalidJob(ValueError):
 class UserJob:
     kind: str
     user_id: str
-    slot: datetime  # the schedule time that produced the job: its idempotency key
+    slot: datetime  # the schedule time (or the turn's time) that produced the job: its idempotency key
+    # What a turn's follow-up job is about ("conflicts": the new memory's id and its interaction).
+    subject: str = ""
+    interaction: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"job": self.kind, "user_id": self.user_id, "slot": self.slot.isoformat()}
+        body = {"job": self.kind, "user_id": self.user_id, "slot": self.slot.isoformat()}
+        if self.subject:
+            body.update(subject=self.subject, interaction=self.interaction)
+        return body
 
     @property
     def dedup_id(self) -> str:
-        return f"{self.kind}:{self.user_id}:{int(self.slot.timestamp())}"
+        key = f"{self.kind}:{self.user_id}:{int(self.slot.timestamp())}"
+        return f"{key}:{self.subject}" if self.subject else key
 
     @classmethod
     def from_dict(cls, data: Any) -> "UserJob":
@@ -136,7 +143,12 @@ class UserJob:
             raise InvalidJob("job field 'slot' is not an ISO time") from None
         if slot.tzinfo is None:
             raise InvalidJob("job field 'slot' has no time zone")
-        return cls(kind=data["job"], user_id=user_id, slot=slot)
+        subject, interaction = data.get("subject", ""), data.get("interaction", "")
+        if not isinstance(subject, str) or not isinstance(interaction, str):
+            raise InvalidJob("job fields 'subject' and 'interaction' must be strings")
+        if data["job"] == "conflicts" and not subject:
+            raise InvalidJob("a conflicts job names its memory in 'subject'")
+        return cls(kind=data["job"], user_id=user_id, slot=slot, subject=subject, interaction=interaction)
 
 
 def is_job(body: Any) -> bool:

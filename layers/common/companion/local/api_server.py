@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
+    import anyio
     import uvicorn
 
     from ..api.app import create_app
@@ -36,7 +37,17 @@ def main(argv: list[str] | None = None) -> int:
         if not runtime.container.api_keys.list():
             print('No API keys yet: create one with  make api-key ARGS="create --admin"', file=sys.stderr)
         print(f"Docs: http://{args.host}:{args.port}/docs", file=sys.stderr)
-        uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+        app = create_app()
+
+        @app.middleware("http")
+        async def run_queued_work(request, call_next):
+            # What a request queued (a chat turn's conflict check) goes to the worker handler,
+            # as the SQS trigger does in AWS.
+            response = await call_next(request)
+            await anyio.to_thread.run_sync(runtime.run_queued)
+            return response
+
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     finally:
         runtime.close()
     return 0

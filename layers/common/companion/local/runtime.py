@@ -307,10 +307,15 @@ class LocalRuntime:
             return Exchange(response["statusCode"], body.get("error"), [])
         if body.get("type") == 4:
             return Exchange(200, body["data"]["content"], [])
-        self.queue.drain(self._worker_handler, LocalLambdaContext())
+        self.run_queued()
         token = payload["token"]
         return Exchange(200, None, self.sink.edits.get(token, []), self.sink.files.get(token, []),
                         self.sink.buttons.get(token, []))
+
+    def run_queued(self) -> int:
+        """Deliver what is queued (turns, and the jobs they queue) to the real worker handler,
+        as SQS would; returns how many records were delivered."""
+        return self.queue.drain(self._worker_handler, LocalLambdaContext())
 
     # --- time ----------------------------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """Keeping memory true: contradictions detected on store, resolved by time or by asking.
 
-After a turn saves its memory, ``check`` compares it with the user's similar current memories
+After a turn has replied, ``check_later`` queues a per-user "conflicts" job (the user's FIFO
+group, so it runs before that user's next queued turn, in its own worker invocation: the turn's
+invocation ends at the reply), and ``run`` does the job: ``check`` compares the new memory with the user's similar current memories
 (threshold per embedder, ``domain.conflicts.candidate_similarity``) through the judge (fast model,
 heuristic fallback) and records each contradiction in ``memory_conflicts``. A confident one is
 resolved by temporal precedence: the older memory gets ``valid_to`` and leaves the vector index,
@@ -11,12 +13,14 @@ Nothing is deleted here.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
 from ..domain.conflicts import candidate_similarity, clarifying_question
 from ..domain.models import Memory, MemoryRecord
-from ..ports import ConflictJudge, ConflictStore, Embedder, ProviderError, StoredConflict, VectorStore
+from ..domain.schedules import UserJob
+from ..ports import ConflictJudge, ConflictStore, Embedder, ProviderError, StoredConflict, VectorStore, WorkQueue
 
 log = logging.getLogger(__name__)
 
@@ -24,30 +28,72 @@ MAX_CANDIDATES = 5  # similar memories judged per new memory (each may cost a fa
 CANDIDATE_MARGIN = 0.2  # how far below the threshold a stored vector may score and still be looked at
 
 
+@dataclass(frozen=True)
+class ConflictCheckOutcome:
+    status: str  # "checked" | "skipped" (the memory is gone, replaced or unembedded) | "failed"
+    recorded: int = 0
+
+
 class ConflictService:
     def __init__(self, *, conflicts: ConflictStore, judge: ConflictJudge, embedder: Embedder,
-                 vector_store: VectorStore):
+                 vector_store: VectorStore, queue: WorkQueue | None = None):
+        """``embedder`` embeds bare statements (best behind an in-process cache: the turn's
+        importance score embedded the new one already); ``queue``: where ``check_later`` puts
+        the job (None: check at once)."""
         self.conflicts = conflicts
         self.judge = judge
         self.embedder = embedder
         self.vectors = vector_store
+        self.queue = queue
+
+    # --- after the reply: a job of its own ---------------------------------------------------------
+
+    def check_later(self, user_id: str, record: MemoryRecord, interaction_key: str, now: datetime) -> None:
+        """Queue the check of a just-saved memory (inline when there is no queue or it fails:
+        the check is never lost to a queue outage)."""
+        if record.vector is None or record.memory_type != "episodic":
+            return
+        if self.queue is not None:
+            job = UserJob("conflicts", user_id, now, subject=record.id, interaction=interaction_key)
+            try:
+                self.queue.send(job.to_dict(), group_id=user_id, dedup_id=job.dedup_id)
+                return
+            except Exception:  # noqa: BLE001 - the queue is down: do the work here instead
+                log.warning("could not queue the conflict check; checking now", exc_info=True)
+        self.check(user_id, record, interaction_key, now)
+
+    def run(self, job: UserJob) -> ConflictCheckOutcome:
+        """The queued job. Never raises: a retried job would hold up the user's next turns (their
+        FIFO group waits), and a missed contradiction is not worth that; failures are counted."""
+        try:
+            found = self.conflicts.memory_to_check(job.user_id, job.subject, self.embedder.model_id)
+            if found is None:  # forgotten, replaced or unembedded meanwhile
+                return ConflictCheckOutcome("skipped")
+            new, vector = found
+            return ConflictCheckOutcome("checked", len(self._check(job.user_id, new, vector, job.interaction, job.slot)))
+        except Exception:  # noqa: BLE001
+            log.exception("conflict check failed", extra={"user_id": job.user_id})
+            return ConflictCheckOutcome("failed")
 
     def check(self, user_id: str, record: MemoryRecord, interaction_key: str, now: datetime) -> list[int]:
         """Judge a just-saved memory against the similar ones; returns the conflict ids recorded."""
         if record.vector is None or record.memory_type != "episodic":
             return []
-        threshold = candidate_similarity(self.embedder.model_id)
         new = Memory(record.id, user_id, record.content, record.memory_type, record.importance, record.created_at)
+        return self._check(user_id, new, record.vector, interaction_key, now)
+
+    def _check(self, user_id: str, new: Memory, vector, interaction_key: str, now: datetime) -> list[int]:
+        threshold = candidate_similarity(self.embedder.model_id)
         recorded, closed = [], []
         # Stored vectors embed each memory's indexed text (context, date, speaker), so they only
         # nominate candidates (with a margin); the calibrated threshold is applied to the bare
         # statements, as measured (benchmarks/conflict_eval.py).
         nominated = self.conflicts.similar_current_memories(
-            user_id, self.embedder.model_id, record.vector, record.id, threshold - CANDIDATE_MARGIN, MAX_CANDIDATES)
+            user_id, self.embedder.model_id, vector, new.id, threshold - CANDIDATE_MARGIN, MAX_CANDIDATES)
         if not nominated:
             return []
         try:
-            bare = self.embedder.embed([record.content] + [m.content for m in nominated], kind="document")
+            bare = self.embedder.embed([new.content] + [m.content for m in nominated], kind="document")
             similarity = bare[1:] @ bare[0]
         except ProviderError:
             log.warning("embedder unavailable; judging the nominated memories as they are")

@@ -60,7 +60,8 @@ class MemoryControlService:
         erasers: Sequence[Callable[[str, Sequence[str]], None]] = (),
     ):
         """``erasers`` are extra places a user's traces live (caches): each is called with the
-        user id and the texts the user's data contained, before the rows are deleted."""
+        user id and the forgotten texts (/forget), or all the texts the user's data contained
+        (/forget-me, before the rows are deleted)."""
         self.memory = memory
         self.control = control
         self.user_data = user_data
@@ -86,7 +87,10 @@ class MemoryControlService:
             return found
         ids = [m.id for m in found]
         forgetting = self.control.forget(user_id, ids)
-        removed = [m.id for m in forgetting.forgotten + forgetting.summaries_removed + forgetting.replies_removed]
+        gone = forgetting.forgotten + forgetting.summaries_removed + forgetting.replies_removed
+        for eraser in self.erasers:  # cached vectors of the forgotten texts
+            eraser(user_id, [m.content for m in gone])
+        removed = [m.id for m in gone]
         self.vectors.delete_points(user_id, removed)
         left = self.vectors.count_user_points(user_id, removed)
         if left:

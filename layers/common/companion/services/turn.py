@@ -6,7 +6,8 @@ and goes no further) -> appraise (load-or-create the user, OCC appraisal, PAD up
 memories by MMR) -> compose (the seed's personality prompt) -> reply (the reply model) -> persist
 (interaction, PAD, needs and the new memory in one transaction, idempotent on the interaction id)
 -> deliver (edit the deferred reply) -> index (the memory into the vector store; what an outage
-leaves unindexed is finished by a later turn or a redelivery).
+leaves unindexed is finished by a later turn or a redelivery) -> queue the conflict check (a job
+of its own in the user's FIFO group: services/conflicts.py).
 
 Every turn runs against a deadline (see domain/deadline.py and ``TurnBudget``): the earlier of
 the Lambda's remaining time and the interaction token's 15 minutes, less margins. Provider calls
@@ -352,15 +353,16 @@ class TurnService:
             c.notes.append("I asked you whether two of your statements still both hold (a possible contradiction).")
 
     def _check_conflicts(self, c: Conversation) -> None:
-        """After the memory is saved: record contradictions with it. Never fails the turn, which
-        is already saved and about to be answered."""
+        """After the reply: note the question asked, and queue the check of the new memory for
+        contradictions (its own job, before the user's next turn). Never fails the turn, which is
+        already saved and answered."""
         if self.conflicts is None:
             return
         try:
             if c.asked is not None:
                 self.conflicts.mark_asked(c.user_id, c.asked, c.turn.interaction_id, c.now)
             if c.memory is not None:  # a restricted turn stores no memory
-                self.conflicts.check(c.user_id, c.memory, c.turn.interaction_id, c.now)
+                self.conflicts.check_later(c.user_id, c.memory, c.turn.interaction_id, c.now)
         except Exception:  # noqa: BLE001 - a missed contradiction is not worth a failed turn
             log.exception("conflict check failed", extra={"user_id": c.user_id})
 

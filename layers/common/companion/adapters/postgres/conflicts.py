@@ -11,7 +11,7 @@ from ...domain.conflicts import Verdict
 from ...domain.models import Memory
 from ...ports import StoredConflict
 from . import vectors
-from .database import Database
+from .database import Database, as_array
 
 _MEMORY = """m.id::text, m.user_id, m.content, m.memory_type, m.importance, m.created_at, m.access_count,
              m.valid_to, m.consolidated_into::text"""
@@ -30,6 +30,21 @@ class ConflictRepository:
             rows = vectors.nearest(conn, _MEMORY, user_id=user_id, embedding_model=embedding_model, vector=vector,
                                    limit=limit, where="AND m.id <> %s::uuid", params=(exclude_id,))
         return [Memory(**row) for row in rows if row["similarity"] >= min_similarity]
+
+    def memory_to_check(self, user_id: str, memory_id: str, embedding_model: str) -> tuple[Memory, np.ndarray] | None:
+        """A current episodic memory with its stored vector (of this embedder), for the
+        after-reply conflict check; None when it is gone, replaced, not episodic or not embedded."""
+        with self.db.scoped(user_id) as conn:
+            row = conn.execute(  # binary: the vector arrives as a float array
+                f"""SELECT {_MEMORY}, m.embedding FROM memories m
+                    WHERE m.user_id = %s AND m.id = %s::uuid AND m.valid_to IS NULL
+                      AND m.memory_type = 'episodic' AND m.embedding_model = %s AND m.embedding IS NOT NULL""",
+                (user_id, memory_id, embedding_model), binary=True,
+            ).fetchone()
+        if row is None:
+            return None
+        vector = as_array(row.pop("embedding"))
+        return Memory(**row), vector
 
     def record(self, user_id: str, new: Memory, old: Memory, verdict: Verdict, context: dict[str, Any],
                now: datetime) -> int | None:

@@ -1,0 +1,145 @@
+"""The after-reply conflict check as a per-user job: the turn queues it in the user's FIFO group,
+the worker runs it in an invocation of its own, and it embeds no statement twice."""
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from companion.domain.schedules import InvalidJob, UserJob
+from companion.local.runtime import LocalRuntime
+
+USER = "job-user"
+T0 = datetime(2026, 3, 2, 18, 0, tzinfo=timezone.utc)
+
+
+class CountingEmbedder:
+    """The real offline embedder, counting which texts reach it."""
+
+    def __init__(self, inner):
+        self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
+        self.texts: list[str] = []
+
+    def embed(self, texts, kind="document"):
+        self.texts += list(texts)
+        return self.inner.embed(texts, kind)
+
+
+@pytest.fixture
+def counted(tmp_path, database_url, embedder):
+    counting = CountingEmbedder(embedder)
+    rt = LocalRuntime(tmp_path, database_url=database_url, qdrant_path=":memory:", embedder=counting)
+    yield rt, counting
+    rt.close()
+
+
+def invocations(rt, db_admin):
+    """Wrap the worker handler: per invocation, the record it ran and the conflicts recorded when
+    it returned."""
+    seen = []
+    worker = rt._worker_handler
+
+    def spy(event, context):
+        result = worker(event, context)
+        [record] = event["Records"]
+        recorded = db_admin.execute("SELECT count(*) AS n FROM memory_conflicts WHERE user_id = %s",
+                                    (USER,)).fetchone()["n"]
+        seen.append((json.loads(record["body"]), record["attributes"]["MessageGroupId"], recorded))
+        return result
+
+    rt._worker_handler = spy
+    return seen
+
+
+def say(rt, when, message, user=USER):
+    rt.container.turns.clock = lambda: when
+    return rt.send("companion", {"message": message}, user_id=user)
+
+
+def test_the_turn_queues_the_check_and_the_worker_runs_it_in_an_invocation_of_its_own(runtime, db_admin):
+    say(runtime, T0, "I love coffee")
+    seen = invocations(runtime, db_admin)
+    reply = say(runtime, T0 + timedelta(days=7), "I can't stand coffee anymore")
+    assert reply.replies
+    (turn, turn_group, after_turn), (job, job_group, after_job) = seen
+    assert "command" in turn and after_turn == 0  # the turn's invocation ended with no check done
+    new = db_admin.execute("SELECT id::text FROM memories WHERE user_id = %s AND content = %s",
+                           (USER, "I can't stand coffee anymore")).fetchone()["id"]
+    assert job == {"job": "conflicts", "user_id": USER, "slot": (T0 + timedelta(days=7)).isoformat(),
+                   "subject": new, "interaction": turn["interaction_id"]}
+    assert job_group == turn_group == USER  # ordered with the user's turns
+    assert after_job == 1
+    [conflict] = db_admin.execute("SELECT * FROM memory_conflicts WHERE user_id = %s", (USER,)).fetchall()
+    assert conflict["primary_memory_id"] == new and conflict["status"] == "resolved"
+    assert conflict["conversation_context"]["interaction"] == turn["interaction_id"]
+
+
+def test_no_statement_is_embedded_twice_across_the_turn_and_its_check(counted, db_admin):
+    rt, counting = counted
+    say(rt, T0, "I love coffee")
+    say(rt, T0 + timedelta(days=7), "I can't stand coffee anymore")
+    # Bare statements: once for the importance score; the check reuses them (in-process cache).
+    assert counting.texts.count("I love coffee") == 1
+    assert counting.texts.count("I can't stand coffee anymore") == 1
+    assert db_admin.execute("SELECT count(*) AS n FROM memory_conflicts WHERE user_id = %s",
+                            (USER,)).fetchone()["n"] == 1
+
+
+def test_with_the_queue_down_the_check_runs_in_the_turn(runtime, db_admin):
+    class Down:
+        def send(self, *args, **kwargs):
+            raise ConnectionError("SQS unreachable")
+
+    runtime.container.conflicts.queue = Down()
+    say(runtime, T0, "I love coffee")
+    seen = invocations(runtime, db_admin)
+    say(runtime, T0 + timedelta(days=7), "I can't stand coffee anymore")
+    assert [("job" in body, recorded) for body, _, recorded in seen] == [(False, 1)]
+
+
+def test_a_job_whose_memory_is_gone_or_someone_elses_is_skipped(runtime, db_admin):
+    say(runtime, T0, "I love coffee", user="other-user")
+    theirs = db_admin.execute("SELECT id::text FROM memories WHERE user_id = 'other-user'").fetchone()["id"]
+    conflicts = runtime.container.conflicts
+    assert conflicts.run(UserJob("conflicts", USER, T0, subject=str(uuid.uuid4()))).status == "skipped"
+    assert conflicts.run(UserJob("conflicts", USER, T0, subject=theirs)).status == "skipped"
+    assert conflicts.run(UserJob("conflicts", "other-user", T0, subject=theirs)).status == "checked"
+
+
+def test_a_failing_check_is_counted_not_retried(runtime):
+    class Broken:
+        def memory_to_check(self, *args):
+            raise RuntimeError("database blip")
+
+    conflicts = runtime.container.conflicts
+    conflicts.conflicts = Broken()
+    assert conflicts.run(UserJob("conflicts", USER, T0, subject=str(uuid.uuid4()))).status == "failed"
+
+
+def test_forget_clears_the_in_process_vectors_of_what_was_forgotten(runtime):
+    say(runtime, T0, "My locker code is 4711")
+    cache = runtime.container.statement_embedder
+    assert "My locker code is 4711" in cache
+    reply = runtime.send("forget", {"query": "locker code"}, user_id=USER).replies[0]
+    assert "I forgot 1 memory" in reply
+    assert "My locker code is 4711" not in cache
+
+
+def test_forget_me_clears_them_too(runtime):
+    say(runtime, T0, "My locker code is 4711")
+    cache = runtime.container.statement_embedder
+    assert "My locker code is 4711" in cache
+    runtime.send("forget-me", {"confirm": "yes"}, user_id=USER)
+    assert "My locker code is 4711" not in cache
+
+
+def test_a_conflicts_job_round_trips_and_names_its_memory():
+    job = UserJob("conflicts", USER, T0, subject="m-1", interaction="i-1")
+    assert UserJob.from_dict(json.loads(json.dumps(job.to_dict()))) == job
+    assert job.dedup_id.endswith(":m-1")  # one job per memory, even two in the same second
+    with pytest.raises(InvalidJob):
+        UserJob.from_dict({"job": "conflicts", "user_id": USER, "slot": T0.isoformat()})
+    with pytest.raises(InvalidJob):
+        UserJob.from_dict({"job": "conflicts", "user_id": USER, "slot": T0.isoformat(), "subject": 7})
+    proactive = UserJob("proactive", USER, T0)
+    assert proactive.to_dict() == {"job": "proactive", "user_id": USER, "slot": T0.isoformat()}
