@@ -20,8 +20,9 @@ class Keys:
 @pytest.fixture
 def api_app(runtime):
     from companion.api.app import create_app
+    from companion.local.api_server import with_queued_work
 
-    return create_app()
+    return with_queued_work(create_app(), runtime)
 
 
 @pytest.fixture

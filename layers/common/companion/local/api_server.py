@@ -12,6 +12,20 @@ import warnings
 from pathlib import Path
 
 
+def with_queued_work(app, runtime):
+    """What a request queues (a chat turn's conflict check) goes to the real worker handler after
+    the response, as the SQS trigger delivers it in AWS."""
+    import anyio
+
+    @app.middleware("http")
+    async def run_queued_work(request, call_next):
+        response = await call_next(request)
+        await anyio.to_thread.run_sync(runtime.run_queued)
+        return response
+
+    return app
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", default=os.environ.get("COMPANION_DATA_DIR", ".local"))
@@ -24,7 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
-    import anyio
     import uvicorn
 
     from ..api.app import create_app
@@ -37,17 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         if not runtime.container.api_keys.list():
             print('No API keys yet: create one with  make api-key ARGS="create --admin"', file=sys.stderr)
         print(f"Docs: http://{args.host}:{args.port}/docs", file=sys.stderr)
-        app = create_app()
-
-        @app.middleware("http")
-        async def run_queued_work(request, call_next):
-            # What a request queued (a chat turn's conflict check) goes to the worker handler,
-            # as the SQS trigger does in AWS.
-            response = await call_next(request)
-            await anyio.to_thread.run_sync(runtime.run_queued)
-            return response
-
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        uvicorn.run(with_queued_work(create_app(), runtime), host=args.host, port=args.port, log_level="warning")
     finally:
         runtime.close()
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from ...domain.lexical import terms as lexical_terms
 from ...domain.models import Memory
 from ...ports import Forgetting, ForgottenMemory, RecordedReply
 from .database import Database
@@ -33,14 +34,40 @@ class MemoryControlRepository:
         return [Memory(**row) for row in rows]
 
     def find_by_words(self, user_id: str, query: str, limit: int) -> list[Memory]:
+        """The user's memories whose content holds every word of ``query`` (``plainto_tsquery``),
+        current or replaced, oldest first.
+
+        Under row-level security the GIN index on content_tsv is never used (``@@`` is not
+        LEAKPROOF, see migration 032), so the words are matched only on candidates read through
+        btrees: the current memories holding the query's rarest indexed term (the BM25 postings)
+        and the user's replaced memories (migration 033's partial index)."""
+        terms = sorted(set(lexical_terms(query)))
         with self.db.scoped(user_id) as conn:
-            rows = conn.execute(
-                f"""SELECT {_COLUMNS} FROM memories
-                    WHERE user_id = %s AND numnode(plainto_tsquery('english', %s)) > 0
-                      AND content_tsv @@ plainto_tsquery('english', %s)
-                    ORDER BY created_at LIMIT %s""",
-                (user_id, query, query, limit),
-            ).fetchall()
+            if not terms:  # only stop words for recall: let the full-text match decide alone
+                return self._matching(conn, user_id, query, limit, "TRUE", ())
+            rarest = conn.execute(
+                """SELECT l.term FROM unnest(%s::text[]) AS q(term)
+                   JOIN memory_lexicon l ON l.user_id = %s AND l.term = q.term
+                   WHERE l.documents > 0 ORDER BY l.documents, l.term LIMIT 1""",
+                (terms, user_id),
+            ).fetchone()
+            return self._matching(
+                conn, user_id, query, limit,
+                """id = ANY(ARRAY(SELECT memory_id FROM memory_postings WHERE user_id = %s AND term = %s)
+                            || ARRAY(SELECT id FROM memories WHERE user_id = %s AND valid_to IS NOT NULL))""",
+                (user_id, rarest["term"] if rarest else None, user_id),
+            )
+
+    @staticmethod
+    def _matching(conn, user_id: str, query: str, limit: int, candidates: str, params: tuple) -> list[Memory]:
+        rows = conn.execute(
+            f"""SELECT {_COLUMNS} FROM memories
+                WHERE user_id = %s AND {candidates}
+                  AND numnode(plainto_tsquery('english', %s)) > 0
+                  AND content_tsv @@ plainto_tsquery('english', %s)
+                ORDER BY created_at LIMIT %s""",
+            (user_id, *params, query, query, limit),
+        ).fetchall()
         return [Memory(**row) for row in rows]
 
     def last_explained_reply(self, user_id: str) -> RecordedReply | None:
