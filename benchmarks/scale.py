@@ -12,7 +12,7 @@ through MemoryService.search (the query embedding excluded), and prints one fina
 
 turn_*: from the signed interaction until the worker's invocation for the turn returns (the
 webhook, the queue and the whole turn: recall, reply, persist, the edit of the reply, indexing);
-reply_*: until the reply reached Discord; conflict_job_*: the after-reply conflict check, a job
+reply_*: until the reply reached Discord; memory_job_*: the after-reply conflict check, a job
 the turn queues in the user's FIFO group and the worker runs in an invocation of its own.
 """
 from __future__ import annotations
@@ -159,15 +159,15 @@ def main(argv=None) -> None:
         rt.close()
     print(f"{count} memories ({args.index}): /companion turn p50 {percentile(turns, .5):.0f} ms, "
           f"p95 {percentile(turns, .95):.0f} ms (reply sent after p50 {percentile(replies, .5):.0f} ms, "
-          f"p95 {percentile(replies, .95):.0f} ms; then the conflict-check job p50 "
+          f"p95 {percentile(replies, .95):.0f} ms; then the new-memory job p50 "
           f"{percentile(jobs_ms, .5) if jobs_ms else 0:.0f} ms, p95 {percentile(jobs_ms, .95) if jobs_ms else 0:.0f} ms); search p50 {percentile(searches, .5):.1f} ms, "
           f"p95 {percentile(searches, .95):.1f} ms")
     print(json.dumps({"memories": args.memories, "index": args.index, "turn_p50_ms": round(percentile(turns, .5), 1),
                       "turn_p95_ms": round(percentile(turns, .95), 1),
                       "reply_p50_ms": round(percentile(replies, .5), 1),
                       "reply_p95_ms": round(percentile(replies, .95), 1),
-                      "conflict_job_p50_ms": round(percentile(jobs_ms, .5), 1) if jobs_ms else None,
-                      "conflict_job_p95_ms": round(percentile(jobs_ms, .95), 1) if jobs_ms else None,
+                      "memory_job_p50_ms": round(percentile(jobs_ms, .5), 1) if jobs_ms else None,
+                      "memory_job_p95_ms": round(percentile(jobs_ms, .95), 1) if jobs_ms else None,
                       "search_p50_ms": round(percentile(searches, .5), 1),
                       "search_p95_ms": round(percentile(searches, .95), 1)}))
 

@@ -68,14 +68,16 @@ def record_handler(record, lambda_context=None) -> None:
 
 def job_handler(record, body) -> None:
     """A per-user job fanned out by a schedule (proactive check, nightly reflection) or queued by a
-    turn (its new memory's conflict check), ordered with the user's turns by the FIFO group."""
+    turn (its new memory's importance score and conflict check), ordered with the user's turns by the FIFO group."""
     try:
         job = UserJob.from_dict(body)
     except ValueError:
         metrics.add_metric(name="JobFailures", unit=MetricUnit.Count, value=1)
         logger.error("malformed job record", message_id=record.message_id)
         raise
-    logger.append_keys(user_id=job.user_id, job=job.kind)
+    # The user only as a keyed hash; a turn's follow-up job carries the turn's interaction id.
+    logger.set_correlation_id(job.interaction or None)
+    logger.append_keys(user=user_ref(job.user_id), job=job.kind)
     try:
         outcome = get_container().user_jobs[job.kind](job)
     except Exception:
@@ -84,10 +86,10 @@ def job_handler(record, body) -> None:
         raise
     if job.kind == "proactive":
         record_proactive_outcome(outcome.status, outcome.reason, origin="sweep")
-    elif job.kind == "conflicts":  # the after-reply check of a turn's new memory
-        metrics.add_metric(name="ConflictsRecorded", unit=MetricUnit.Count, value=outcome.recorded)
+    elif job.kind == "new_memory":  # a turn's memory after the reply: importance, conflict check
+        metrics.add_metric(name="ConflictsRecorded", unit=MetricUnit.Count, value=outcome.conflicts)
         if outcome.status == "failed":
-            metrics.add_metric(name="ConflictCheckFailures", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name="NewMemoryJobFailures", unit=MetricUnit.Count, value=1)
     elif outcome.status in ("failed", "partial"):
         metrics.add_metric(name="ReflectionFailures", unit=MetricUnit.Count, value=1)
     logger.info("job done", status=outcome.status)

@@ -21,7 +21,7 @@ def runtime_at(tmp_path, database_url, embedder, sqs, at):
     rt = LocalRuntime(tmp_path, database_url=database_url, qdrant_path=":memory:", embedder=embedder,
                       frozen_at=at)
     rt.container.webhook  # built now, with the in-process queue the runtime drains
-    rt.container.conflicts  # (the turns' conflict-check jobs too)
+    rt.container.new_memory  # (the turns' new-memory jobs too)
     rt.container.__dict__["queue"] = SqsTurnQueue(url, client)
     return rt
 

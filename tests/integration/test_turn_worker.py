@@ -126,7 +126,7 @@ def test_a_dropped_database_connection_is_replaced_within_the_turn(runtime, pg_s
     delivered = []
     runtime.queue.drain = lambda handler, context=None, batch_size=10: delivered.append(deliveries(handler, context, batch_size)) or delivered[-1]
     exchange = runtime.send("companion", {"message": "Still there?"}, user_id="u1")
-    assert delivered == [2] and len(exchange.replies) == 1  # the turn and its conflict-check job, once each
+    assert delivered == [2] and len(exchange.replies) == 1  # the turn and its new memory's job, once each
     assert runtime.container.database.connection().info.backend_pid != pid
     assert len(runtime.container.interaction_repo.list_interactions("u1")) == 1
     assert runtime.queue.dead_letters == []

@@ -282,8 +282,8 @@ class Container:
 
     @cached_property
     def job_queue(self):
-        """Where the worker queues follow-up work (the after-reply conflict check); None when no
-        queue is configured (the work is then done in place)."""
+        """Where a turn queues its follow-up work (the new memory's job); None when no queue is
+        configured (the work is then done in place)."""
         try:
             return self.queue
         except RuntimeError:
@@ -370,8 +370,14 @@ class Container:
         from .services.conflicts import ConflictService
 
         return ConflictService(conflicts=self.conflict_repo, judge=self.conflict_judge,
-                               embedder=self.statement_embedder, vector_store=self.vector_store,
-                               queue=self.job_queue)
+                               embedder=self.statement_embedder, vector_store=self.vector_store)
+
+    @cached_property
+    def new_memory(self):
+        """A turn's new memory after the reply: importance score and conflict check, as a job."""
+        from .services.new_memory import NewMemoryService
+
+        return NewMemoryService(memory=self.memory, conflicts=self.conflicts, queue=self.job_queue)
 
     @cached_property
     def consolidation(self):
@@ -412,7 +418,7 @@ class Container:
             discord=self.guarded_discord, clock=self.clock, commands=self.commands,
             personality=self.personality, conflicts=self.conflicts, consolidation=self.consolidation,
             security=self.security, remember_replies=bool(self.settings.remember_replies),
-            outreach=self.outreach_repo,
+            outreach=self.outreach_repo, new_memory=self.new_memory,
         )
 
     @cached_property
@@ -503,7 +509,7 @@ class Container:
     @cached_property
     def user_jobs(self):
         """Per-user jobs from the work queue, by kind."""
-        return {"proactive": self.proactive.run, "reflection": self.reflection.run, "conflicts": self.conflicts.run}
+        return {"proactive": self.proactive.run, "reflection": self.reflection.run, "new_memory": self.new_memory.run}
 
     # --- the REST API (functions/api) -------------------------------------------------------------
 

@@ -103,7 +103,7 @@ def scheduled_time(event: Any) -> datetime:
 
 # --- per-user jobs (fanned out on the user's FIFO group of the work queue) -------------------------
 
-JOB_KINDS = ("proactive", "reflection", "conflicts")
+JOB_KINDS = ("proactive", "reflection", "new_memory")
 
 
 class InvalidJob(ValueError):
@@ -115,7 +115,7 @@ class UserJob:
     kind: str
     user_id: str
     slot: datetime  # the schedule time (or the turn's time) that produced the job: its idempotency key
-    # What a turn's follow-up job is about ("conflicts": the new memory's id and its interaction).
+    # What a turn's follow-up job is about ("new_memory": the memory's id and its interaction).
     subject: str = ""
     interaction: str = ""
 
@@ -146,8 +146,8 @@ class UserJob:
         subject, interaction = data.get("subject", ""), data.get("interaction", "")
         if not isinstance(subject, str) or not isinstance(interaction, str):
             raise InvalidJob("job fields 'subject' and 'interaction' must be strings")
-        if data["job"] == "conflicts" and not subject:
-            raise InvalidJob("a conflicts job names its memory in 'subject'")
+        if data["job"] == "new_memory" and not subject:
+            raise InvalidJob("a new_memory job names its memory in 'subject'")
         return cls(kind=data["job"], user_id=user_id, slot=slot, subject=subject, interaction=interaction)
 
 

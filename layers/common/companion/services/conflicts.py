@@ -1,8 +1,7 @@
 """Keeping memory true: contradictions detected on store, resolved by time or by asking.
 
-After a turn has replied, ``check_later`` queues a per-user "conflicts" job (the user's FIFO
-group, so it runs before that user's next queued turn, in its own worker invocation: the turn's
-invocation ends at the reply), and ``run`` does the job: ``check`` compares the new memory with the user's similar current memories
+After a turn has replied, its new memory's job (services/new_memory.py, a worker invocation of
+its own) calls ``check_stored``: ``check`` compares the new memory with the user's similar current memories
 (threshold per embedder, ``domain.conflicts.candidate_similarity``) through the judge (fast model,
 heuristic fallback) and records each contradiction in ``memory_conflicts``. A confident one is
 resolved by temporal precedence: the older memory gets ``valid_to`` and leaves the vector index,
@@ -13,14 +12,12 @@ Nothing is deleted here.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
 from ..domain.conflicts import candidate_similarity, clarifying_question
 from ..domain.models import Memory, MemoryRecord
-from ..domain.schedules import UserJob
-from ..ports import ConflictJudge, ConflictStore, Embedder, ProviderError, StoredConflict, VectorStore, WorkQueue
+from ..ports import ConflictJudge, ConflictStore, Embedder, ProviderError, StoredConflict, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -28,52 +25,24 @@ MAX_CANDIDATES = 5  # similar memories judged per new memory (each may cost a fa
 CANDIDATE_MARGIN = 0.2  # how far below the threshold a stored vector may score and still be looked at
 
 
-@dataclass(frozen=True)
-class ConflictCheckOutcome:
-    status: str  # "checked" | "skipped" (the memory is gone, replaced or unembedded) | "failed"
-    recorded: int = 0
-
-
 class ConflictService:
     def __init__(self, *, conflicts: ConflictStore, judge: ConflictJudge, embedder: Embedder,
-                 vector_store: VectorStore, queue: WorkQueue | None = None):
-        """``embedder`` embeds bare statements (best behind an in-process cache: the turn's
-        importance score embedded the new one already); ``queue``: where ``check_later`` puts
-        the job (None: check at once)."""
+                 vector_store: VectorStore):
+        """``embedder`` embeds bare statements (best behind an in-process cache: the importance
+        score embedded the new one already, and earlier turns' scores their neighbours)."""
         self.conflicts = conflicts
         self.judge = judge
         self.embedder = embedder
         self.vectors = vector_store
-        self.queue = queue
 
-    # --- after the reply: a job of its own ---------------------------------------------------------
-
-    def check_later(self, user_id: str, record: MemoryRecord, interaction_key: str, now: datetime) -> None:
-        """Queue the check of a just-saved memory (inline when there is no queue or it fails:
-        the check is never lost to a queue outage)."""
-        if record.vector is None or record.memory_type != "episodic":
-            return
-        if self.queue is not None:
-            job = UserJob("conflicts", user_id, now, subject=record.id, interaction=interaction_key)
-            try:
-                self.queue.send(job.to_dict(), group_id=user_id, dedup_id=job.dedup_id)
-                return
-            except Exception:  # noqa: BLE001 - the queue is down: do the work here instead
-                log.warning("could not queue the conflict check; checking now", exc_info=True)
-        self.check(user_id, record, interaction_key, now)
-
-    def run(self, job: UserJob) -> ConflictCheckOutcome:
-        """The queued job. Never raises: a retried job would hold up the user's next turns (their
-        FIFO group waits), and a missed contradiction is not worth that; failures are counted."""
-        try:
-            found = self.conflicts.memory_to_check(job.user_id, job.subject, self.embedder.model_id)
-            if found is None:  # forgotten, replaced or unembedded meanwhile
-                return ConflictCheckOutcome("skipped")
-            new, vector = found
-            return ConflictCheckOutcome("checked", len(self._check(job.user_id, new, vector, job.interaction, job.slot)))
-        except Exception:  # noqa: BLE001
-            log.exception("conflict check failed", extra={"user_id": job.user_id})
-            return ConflictCheckOutcome("failed")
+    def check_stored(self, user_id: str, memory_id: str, interaction_key: str, now: datetime) -> list[int]:
+        """``check`` for a saved memory read back with its vector (the after-reply job); nothing
+        when it is gone, replaced, not episodic or not embedded."""
+        found = self.conflicts.memory_to_check(user_id, memory_id, self.embedder.model_id)
+        if found is None:
+            return []
+        new, vector = found
+        return self._check(user_id, new, vector, interaction_key, now)
 
     def check(self, user_id: str, record: MemoryRecord, interaction_key: str, now: datetime) -> list[int]:
         """Judge a just-saved memory against the similar ones; returns the conflict ids recorded."""

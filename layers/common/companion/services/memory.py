@@ -145,6 +145,21 @@ class MemoryService:
             recipe_version=RECIPE_VERSION,
         )
 
+    def score_stored(self, user_id: str, memory_id: str) -> bool:
+        """Score a saved memory's importance with the scorer (a turn saves its memory with the
+        heuristic score, so the reply never waits for a provider); False when the memory is gone
+        or replaced. A scorer outage leaves the heuristic score."""
+        memory = self.memories.memories_by_ids(user_id, [memory_id]).get(memory_id)
+        if memory is None:
+            return False
+        try:
+            importance = self.scorer.score(memory.content, {"user_id": user_id, "memory_type": memory.memory_type})
+        except ProviderError as error:
+            log.warning("importance scorer unavailable; the heuristic score stays: %s", error)
+            return True
+        self.memories.set_importance(user_id, memory_id, float(importance))
+        return True
+
     def remember(self, user_id: str, items: Sequence[dict], now: datetime | None = None) -> list[MemoryRecord]:
         """Write memories outside a turn (imports, benchmarks): each item has ``memory_id``,
         ``content``, ``now`` and optionally author, author_name, caption, context. Embedded in one

@@ -6,8 +6,9 @@ and goes no further) -> appraise (load-or-create the user, OCC appraisal, PAD up
 memories by MMR) -> compose (the seed's personality prompt) -> reply (the reply model) -> persist
 (interaction, PAD, needs and the new memory in one transaction, idempotent on the interaction id)
 -> deliver (edit the deferred reply) -> index (the memory into the vector store; what an outage
-leaves unindexed is finished by a later turn or a redelivery) -> queue the conflict check (a job
-of its own in the user's FIFO group: services/conflicts.py).
+leaves unindexed is finished by a later turn or a redelivery) -> follow up the new memory (its
+importance score and conflict check, a job of its own in the user's FIFO group:
+services/new_memory.py).
 
 Every turn runs against a deadline (see domain/deadline.py and ``TurnBudget``): the earlier of
 the Lambda's remaining time and the interaction token's 15 minutes, less margins. Provider calls
@@ -42,6 +43,7 @@ from ..ports import (
 from .commands import CommandService
 from .memory import MemoryService
 from .conflicts import ConflictService, with_history_lines
+from .new_memory import NewMemoryService
 from .consolidation import ConsolidationService
 from .personality import PersonalityService
 from .security import SecurityService
@@ -158,6 +160,7 @@ class TurnService:
         conflicts: ConflictService | None = None,
         consolidation: ConsolidationService | None = None,
         outreach: Any = None,
+        new_memory: NewMemoryService | None = None,
     ):
         self.uow = uow
         self.profiles = profiles
@@ -179,6 +182,8 @@ class TurnService:
         # recommend?" can be answered. Off by default until /forget and /export treat them.
         self.remember_replies = remember_replies
         self.outreach = outreach  # proactive outreach: a user's message answers the last one
+        # The new memory's importance score and conflict check, after the reply (a job).
+        self.new_memory = new_memory
 
     def process(self, turn: Turn, *, lambda_left: float | None = None) -> TurnOutcome:
         """``lambda_left``: seconds the invocation has left (None outside Lambda)."""
@@ -230,7 +235,7 @@ class TurnService:
         self._send(turn, c.reply.text)  # before indexing: the user's wait ends as soon as it can
         self._index(c)
         self._after_delivery(c)
-        self._check_conflicts(c)
+        self._follow_up_memory(c)
         return TurnOutcome(turn.command, "replied", self._elapsed_ms(c), c.reply.fallback_used,
                            memories_retrieved=len(c.recalled))
 
@@ -262,7 +267,8 @@ class TurnService:
         self._appraise(c)
         c.reply = Reply(text="", model="none", fallback_used=False)
         c.error = "too old to answer: the interaction token expired before a reply was possible"
-        self._persist(c)
+        if self._persist(c):
+            self._follow_up_memory(c)
         return TurnOutcome(c.turn.command, "too_old")
 
     def _screen(self, c: Conversation) -> bool:
@@ -352,19 +358,17 @@ class TurnService:
             c.reply = replace(c.reply, text=f"{c.reply.text}\n\n{question}")
             c.notes.append("I asked you whether two of your statements still both hold (a possible contradiction).")
 
-    def _check_conflicts(self, c: Conversation) -> None:
-        """After the reply: note the question asked, and queue the check of the new memory for
-        contradictions (its own job, before the user's next turn). Never fails the turn, which is
-        already saved and answered."""
-        if self.conflicts is None:
-            return
+    def _follow_up_memory(self, c: Conversation) -> None:
+        """After the reply: note the conflict question asked, and hand the new memory to its job
+        (importance score, conflict check: services/new_memory.py), which runs before the user's
+        next turn. Never fails the turn, which is already saved and answered."""
         try:
-            if c.asked is not None:
+            if self.conflicts is not None and c.asked is not None:
                 self.conflicts.mark_asked(c.user_id, c.asked, c.turn.interaction_id, c.now)
-            if c.memory is not None:  # a restricted turn stores no memory
-                self.conflicts.check_later(c.user_id, c.memory, c.turn.interaction_id, c.now)
-        except Exception:  # noqa: BLE001 - a missed contradiction is not worth a failed turn
-            log.exception("conflict check failed", extra={"user_id": c.user_id})
+            if self.new_memory is not None and not c.restricted:  # a restricted turn stores no memory
+                self.new_memory.after_reply(c.user_id, c.memory.id, c.turn.interaction_id, c.now)
+        except Exception:  # noqa: BLE001 - a rough score or a missed contradiction is not worth a failed turn
+            log.exception("new memory follow-up failed", extra={"user_id": c.user_id})
 
     def _compose(self, c: Conversation) -> None:
         c.needs = self.personality.current_needs(c.user_id, c.now)
@@ -395,8 +399,10 @@ class TurnService:
         """Interaction, PAD, needs and the new memory in one transaction; False when this
         interaction was already recorded by a concurrent delivery."""
         memory_id = str(uuid.uuid5(MEMORY_NAMESPACE, f"{c.turn.interaction_id}:user"))
+        # The importance scorer runs after the reply (services/new_memory.py): the heuristic until then.
+        provisional = heuristic_importance(c.message) if self.new_memory is not None else None
         c.memory = self.memory.prepare(c.user_id, c.message, memory_id=memory_id, now=c.now, vector=c.vector,
-                                       embedding_input=c.embedding_input or None,
+                                       embedding_input=c.embedding_input or None, importance=provisional,
                                        defer_embedding=c.vector is None,
                                        author_name=c.turn.username or None, context=c.previous)
         if c.error is None and self.remember_replies:

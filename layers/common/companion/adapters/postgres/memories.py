@@ -200,6 +200,11 @@ class MemoryRepository:
                      user_id, u["id"]),
                 )
 
+    def set_importance(self, user_id: str, memory_id: str, importance: float) -> None:
+        with self.db.scoped(user_id) as conn:
+            conn.execute("UPDATE memories SET importance = %s WHERE user_id = %s AND id = %s::uuid",
+                         (importance, user_id, memory_id))
+
     def record_memory_access(self, user_id: str, memory_ids: Sequence[str], now: datetime) -> None:
         if memory_ids:
             with self.db.scoped(user_id) as conn:

@@ -1,11 +1,13 @@
-"""The after-reply conflict check as a per-user job: the turn queues it in the user's FIFO group,
-the worker runs it in an invocation of its own, and it embeds no statement twice."""
+"""A turn's new memory after the reply, as a per-user job: the turn saves it with the heuristic
+importance and queues the job in the user's FIFO group; the worker runs it in an invocation of its
+own (the importance scorer, then the conflict check), embedding no statement twice."""
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from companion.domain.importance import heuristic_importance
 from companion.domain.schedules import InvalidJob, UserJob
 from companion.local.runtime import LocalRuntime
 
@@ -56,7 +58,7 @@ def say(rt, when, message, user=USER):
     return rt.send("companion", {"message": message}, user_id=user)
 
 
-def test_the_turn_queues_the_check_and_the_worker_runs_it_in_an_invocation_of_its_own(runtime, db_admin):
+def test_the_turn_queues_the_job_and_the_worker_runs_it_in_an_invocation_of_its_own(runtime, db_admin):
     say(runtime, T0, "I love coffee")
     seen = invocations(runtime, db_admin)
     reply = say(runtime, T0 + timedelta(days=7), "I can't stand coffee anymore")
@@ -65,7 +67,7 @@ def test_the_turn_queues_the_check_and_the_worker_runs_it_in_an_invocation_of_it
     assert "command" in turn and after_turn == 0  # the turn's invocation ended with no check done
     new = db_admin.execute("SELECT id::text FROM memories WHERE user_id = %s AND content = %s",
                            (USER, "I can't stand coffee anymore")).fetchone()["id"]
-    assert job == {"job": "conflicts", "user_id": USER, "slot": (T0 + timedelta(days=7)).isoformat(),
+    assert job == {"job": "new_memory", "user_id": USER, "slot": (T0 + timedelta(days=7)).isoformat(),
                    "subject": new, "interaction": turn["interaction_id"]}
     assert job_group == turn_group == USER  # ordered with the user's turns
     assert after_job == 1
@@ -74,7 +76,28 @@ def test_the_turn_queues_the_check_and_the_worker_runs_it_in_an_invocation_of_it
     assert conflict["conversation_context"]["interaction"] == turn["interaction_id"]
 
 
-def test_no_statement_is_embedded_twice_across_the_turn_and_its_check(counted, db_admin):
+def test_the_reply_never_waits_for_the_importance_scorer(runtime, db_admin):
+    seen = []
+    worker = runtime._worker_handler
+    message = "I got engaged to Sam last night!"
+
+    def importance():
+        row = db_admin.execute("SELECT importance FROM memories WHERE user_id = %s AND content = %s",
+                               (USER, message)).fetchone()
+        return row["importance"] if row else None
+
+    def spy(event, context):
+        result = worker(event, context)
+        seen.append((json.loads(event["Records"][0]["body"]).get("job", "turn"), importance()))
+        return result
+
+    runtime._worker_handler = spy
+    say(runtime, T0, message)
+    scored = runtime.container.importance_scorer.score(message, {"user_id": USER, "memory_type": "episodic"})
+    assert seen == [("turn", pytest.approx(heuristic_importance(message))), ("new_memory", pytest.approx(scored))]
+
+
+def test_no_statement_is_embedded_twice_across_the_turn_and_its_job(counted, db_admin):
     rt, counting = counted
     say(rt, T0, "I love coffee")
     say(rt, T0 + timedelta(days=7), "I can't stand coffee anymore")
@@ -90,7 +113,7 @@ def test_with_the_queue_down_the_check_runs_in_the_turn(runtime, db_admin):
         def send(self, *args, **kwargs):
             raise ConnectionError("SQS unreachable")
 
-    runtime.container.conflicts.queue = Down()
+    runtime.container.new_memory.queue = Down()
     say(runtime, T0, "I love coffee")
     seen = invocations(runtime, db_admin)
     say(runtime, T0 + timedelta(days=7), "I can't stand coffee anymore")
@@ -100,20 +123,19 @@ def test_with_the_queue_down_the_check_runs_in_the_turn(runtime, db_admin):
 def test_a_job_whose_memory_is_gone_or_someone_elses_is_skipped(runtime, db_admin):
     say(runtime, T0, "I love coffee", user="other-user")
     theirs = db_admin.execute("SELECT id::text FROM memories WHERE user_id = 'other-user'").fetchone()["id"]
-    conflicts = runtime.container.conflicts
-    assert conflicts.run(UserJob("conflicts", USER, T0, subject=str(uuid.uuid4()))).status == "skipped"
-    assert conflicts.run(UserJob("conflicts", USER, T0, subject=theirs)).status == "skipped"
-    assert conflicts.run(UserJob("conflicts", "other-user", T0, subject=theirs)).status == "checked"
+    new_memory = runtime.container.new_memory
+    assert new_memory.run(UserJob("new_memory", USER, T0, subject=str(uuid.uuid4()))).status == "skipped"
+    assert new_memory.run(UserJob("new_memory", USER, T0, subject=theirs)).status == "skipped"
+    assert new_memory.run(UserJob("new_memory", "other-user", T0, subject=theirs)).status == "done"
 
 
-def test_a_failing_check_is_counted_not_retried(runtime):
+def test_a_failing_job_is_counted_not_retried(runtime):
     class Broken:
-        def memory_to_check(self, *args):
+        def memories_by_ids(self, *args):
             raise RuntimeError("database blip")
 
-    conflicts = runtime.container.conflicts
-    conflicts.conflicts = Broken()
-    assert conflicts.run(UserJob("conflicts", USER, T0, subject=str(uuid.uuid4()))).status == "failed"
+    runtime.container.memory.memories = Broken()
+    assert runtime.container.new_memory.run(UserJob("new_memory", USER, T0, subject="m")).status == "failed"
 
 
 def test_forget_clears_the_in_process_vectors_of_what_was_forgotten(runtime):
@@ -133,13 +155,13 @@ def test_forget_me_clears_them_too(runtime):
     assert "My locker code is 4711" not in cache
 
 
-def test_a_conflicts_job_round_trips_and_names_its_memory():
-    job = UserJob("conflicts", USER, T0, subject="m-1", interaction="i-1")
+def test_a_new_memory_job_round_trips_and_names_its_memory():
+    job = UserJob("new_memory", USER, T0, subject="m-1", interaction="i-1")
     assert UserJob.from_dict(json.loads(json.dumps(job.to_dict()))) == job
     assert job.dedup_id.endswith(":m-1")  # one job per memory, even two in the same second
     with pytest.raises(InvalidJob):
-        UserJob.from_dict({"job": "conflicts", "user_id": USER, "slot": T0.isoformat()})
+        UserJob.from_dict({"job": "new_memory", "user_id": USER, "slot": T0.isoformat()})
     with pytest.raises(InvalidJob):
-        UserJob.from_dict({"job": "conflicts", "user_id": USER, "slot": T0.isoformat(), "subject": 7})
+        UserJob.from_dict({"job": "new_memory", "user_id": USER, "slot": T0.isoformat(), "subject": 7})
     proactive = UserJob("proactive", USER, T0)
     assert proactive.to_dict() == {"job": "proactive", "user_id": USER, "slot": T0.isoformat()}
