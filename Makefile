@@ -86,6 +86,7 @@ TRAIN_VENV ?= .venv-train
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
 TENSOR_TRUST ?=
 DEEPSET ?=
+PALLMS ?=
 
 $(TRAIN_STAMP): requirements-train.txt
 	$(PYTHON) -m venv $(TRAIN_VENV)
@@ -94,7 +95,8 @@ $(TRAIN_STAMP): requirements-train.txt
 
 train-injection: $(TRAIN_STAMP)
 	$(TRAIN_VENV)/bin/python tools/train_injection_classifier.py \
-		$(if $(TENSOR_TRUST),--tensor-trust $(TENSOR_TRUST)) $(if $(DEEPSET),--deepset $(DEEPSET))
+		$(if $(TENSOR_TRUST),--tensor-trust $(TENSOR_TRUST)) $(if $(DEEPSET),--deepset $(DEEPSET)) \
+		$(if $(PALLMS),--pallms $(PALLMS))
 
 # The SAM CLI has a venv of its own: it pins boto3 and pydantic versions that checkov's conflict with.
 SAM_VENV ?= .venv-sam

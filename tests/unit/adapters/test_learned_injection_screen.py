@@ -53,7 +53,12 @@ def test_unseen_direct_attacks_are_flagged(text):
 @pytest.mark.parametrize("text", COMPANION_BENIGN)
 def test_messages_to_a_companion_are_left_alone(text):
     verdict = SCREEN.assess(text)
-    assert not verdict.flagged and verdict.local_score < LOCAL_CLEAR, (text, verdict)
+    assert not verdict.flagged and verdict.local_score < LOCAL_FLAG, (text, verdict)
+
+
+def test_few_messages_to_a_companion_would_cost_a_fast_llm_call():
+    uncertain = [t for t in COMPANION_BENIGN if SCREEN.local(t).score >= LOCAL_CLEAR]
+    assert len(uncertain) <= 1, uncertain
 
 
 def test_attacks_only_the_model_catches_are_flagged_with_its_indicator():

@@ -9,7 +9,7 @@ addressed to a companion that mention instructions, rules, pretending and forget
 
 Features, all hashed into one table of ``2**bits`` weights (the hashing trick: no vocabulary to
 ship, unseen n-grams cost nothing):
-- character 3-, 4- and 5-grams of the text padded with a space (spelling variants, word pieces);
+- character 2- to 5-grams of the text padded with a space (spelling variants, word pieces);
 - word unigrams and bigrams (phrasing).
 Each family's counts are log-scaled, then the whole vector is L2-normalised, so a long message is
 not an attack by length alone. Long messages are screened on their head and tail (where
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CHAR_NGRAMS = (3, 4, 5)
+CHAR_NGRAMS = (2, 3, 4, 5)
 HEAD_CHARS, TAIL_CHARS = 1500, 500  # a longer message is screened on its first and last characters
 _WORD = re.compile(r"[^\W_]+|[^\w\s]")
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: multiply, keep the top bits

@@ -126,7 +126,8 @@ FEATURES: tuple[Feature, ...] = (
     _f("jailbreak_mode", ROLE, 3.0, rf"\b{_MODES} mode\b"),
     _f("enter_jailbreak_mode", ROLE, 5.0,
        rf"\b(?:enable|enabled|activate|activated|enter|entering|engage|switch(?:ing)? (?:in)?to|go (?:in)?to|(?:you are|you're|we are|we're|i am|i'm) (?:now )?(?:in|entering)|now in|initiat\w*|unlock|unlocked)\s+(?:the\s+|your\s+|an?\s+)?[\"'`]?(?:[\w-]+\s+){{0,3}}{_MODES} mode\b"
-       rf"|\b{_MODES} mode (?:is )?(?:now )?(?:enabled|activated|on|engaged|unlocked)\b"
+       # "developer mode on my camera" is a device setting, not a switch thrown on the companion
+       rf"|\b{_MODES} mode (?:is )?(?:now )?(?:enabled|activated|on(?! (?:my|the|his|her|their|our|a|an) )|engaged|unlocked)\b"
        r"|\b(?:enable|activate|turn on|switch on|unlock)\s+(?:the\s+|your\s+)?(?:unrestricted|unfiltered|uncensored)\s+\w+"),
     _f("jailbreak_word", ROLE, 4.5,
        r"\bjailbr(?:ea|o)k(?:en|ing)?\b(?! (?:my|an?|the|your|his|her|their) (?:old |new )?(?:phone|iphone|ipad|device|console|switch|kindle|tablet|car|ps\d|xbox))"),
