@@ -277,6 +277,33 @@ _FILL = {
 }
 
 
+# Short everyday messages: the chat corpora are long turns, and a model that never saw "hello from
+# Berlin" or "user 5 says hi" scores any short text by its few n-grams (a test's "hello from user 3"
+# was flagged).
+_GREETING = ["hello", "hi", "hey", "hiya", "yo", "good morning", "good night", "morning", "evening", "sup",
+             "hey there", "hello again", "hi hi", "heyyy", "howdy", "greetings", "ok", "okay", "thanks", "thank you",
+             "lol", "haha", "nice", "cool", "yes", "no", "sure", "hmm", "wow", "same", "omg", "brb", "gn", "ty"]
+_FROM = ["from {name}", "from user {n}", "from {place}", "it's {name}", "{name} here", "user {n} here", "again",
+         "from me", "from the other account", "from my phone", "from work", "from {name}'s laptop"]
+_TAIL = ["", "", "!", "!!", " :)", " 😊", "?", ", how are you?", ", what's up?", ", are you there?", ". test",
+         ", just checking in", ", miss me?", " 👋", "...", ", long time no see"]
+_NAMES = ["alice", "Bob", "sam", "Priya", "jonas", "Mei", "Carlos", "ana", "Tom", "user"]
+_PLACES = ["Berlin", "the office", "Tokyo", "home", "the train", "bed", "the gym", "Brazil"]
+_SHORT_OTHER = ["test", "testing", "test message {n}", "message {n}", "ping", "are you there?", "you awake?",
+                "user {n} says hi", "{name} says hi", "it's me, {name}", "me again", "{n}", "what's new?",
+                "how was your day?", "tell me something", "I'm back", "guess what", "one more thing",
+                "nvm", "never mind", "forget it", "ok cool", "say hi to {name}", "good night, talk tomorrow"]
+
+
+def _short_chat(rng: random.Random) -> str:
+    fill = {"name": _pick(rng, _NAMES), "n": str(rng.randrange(1, 200)), "place": _pick(rng, _PLACES)}
+    if rng.random() < 0.6:
+        text = _pick(rng, _GREETING) + (" " + _pick(rng, _FROM) if rng.random() < 0.6 else "") + _pick(rng, _TAIL)
+    else:
+        text = _pick(rng, _SHORT_OTHER)
+    return text.format(**fill)
+
+
 def _pick(rng: random.Random, options: list[str]) -> str:
     return options[rng.randrange(len(options))]
 
@@ -304,6 +331,9 @@ def synthetic_examples(count: int = 600, seed: int = 16) -> list[Example]:
         template = _pick(rng, _BENIGN)
         text = re.sub(r"\{(\w+)\}", lambda m: _pick(rng, _FILL[m.group(1)]), template)
         rows.append(Example(text[0].upper() + text[1:], 0, "synthetic", "dev"))
+    for _ in range(count // 3):
+        text = _short_chat(rng)
+        rows.append(Example(text if rng.random() < 0.5 else text[0].upper() + text[1:], 0, "synthetic", "dev"))
     return rows
 
 
