@@ -120,6 +120,28 @@ def test_with_the_queue_down_the_check_runs_in_the_turn(runtime, db_admin):
     assert [("job" in body, recorded) for body, _, recorded in seen] == [(False, 1)]
 
 
+def test_a_turn_that_failed_after_saving_still_gets_its_job_once(runtime, db_admin):
+    discord = runtime.container.turns.discord
+    failures = []
+
+    class FlakyDiscord:
+        """The first edit of the reply fails (a Discord 5xx that outlived the retries)."""
+
+        def edit_original(self, *args):
+            if not failures:
+                failures.append(args)
+                raise RuntimeError("Discord 503")
+            return discord.edit_original(*args)
+
+    say(runtime, T0, "I love coffee")
+    runtime.container.turns.discord = FlakyDiscord()
+    seen = invocations(runtime, db_admin)
+    reply = say(runtime, T0 + timedelta(days=7), "I can't stand coffee anymore")
+    assert failures and reply.replies  # failed once, answered on the redelivery
+    # the failed delivery, the redelivery (which queues the job), the job: once
+    assert [("job" in body, recorded) for body, _, recorded in seen] == [(False, 0), (False, 0), (True, 1)]
+
+
 def test_a_job_whose_memory_is_gone_or_someone_elses_is_skipped(runtime, db_admin):
     say(runtime, T0, "I love coffee", user="other-user")
     theirs = db_admin.execute("SELECT id::text FROM memories WHERE user_id = 'other-user'").fetchone()["id"]
@@ -159,6 +181,8 @@ def test_a_new_memory_job_round_trips_and_names_its_memory():
     job = UserJob("new_memory", USER, T0, subject="m-1", interaction="i-1")
     assert UserJob.from_dict(json.loads(json.dumps(job.to_dict()))) == job
     assert job.dedup_id.endswith(":m-1")  # one job per memory, even two in the same second
+    long = UserJob("new_memory", "u" * 100, T0, subject=str(uuid.uuid4()))
+    assert len(long.dedup_id) <= 128 and long.dedup_id != UserJob("new_memory", "u" * 100, T0, subject="x").dedup_id
     with pytest.raises(InvalidJob):
         UserJob.from_dict({"job": "new_memory", "user_id": USER, "slot": T0.isoformat()})
     with pytest.raises(InvalidJob):

@@ -7,6 +7,7 @@ forms used here are understood: ``rate(N minutes|hours|days)`` and
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -128,7 +129,9 @@ class UserJob:
     @property
     def dedup_id(self) -> str:
         key = f"{self.kind}:{self.user_id}:{int(self.slot.timestamp())}"
-        return f"{key}:{self.subject}" if self.subject else key
+        key = f"{key}:{self.subject}" if self.subject else key
+        # SQS takes at most 128 characters (user ids may have up to 100): longer keys go hashed.
+        return key if len(key) <= 128 else hashlib.sha256(key.encode()).hexdigest()
 
     @classmethod
     def from_dict(cls, data: Any) -> "UserJob":

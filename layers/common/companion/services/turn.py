@@ -250,11 +250,17 @@ class TurnService:
 
     def _redeliver(self, turn: Turn) -> bool:
         """SQS is at-least-once: a turn that already happened finishes what may not have (its
-        memory's indexing) and sends the stored reply again."""
+        memory's indexing and its job) and sends the stored reply again."""
         done = self.interactions.find_interaction(turn.user_id, turn.interaction_id)
         if done is None:
             return False
         self.memory.index_pending(turn.user_id, self.clock())
+        if self.new_memory is not None:  # the first delivery may have failed before queueing it
+            memory_id = str(uuid.uuid5(MEMORY_NAMESPACE, f"{turn.interaction_id}:user"))
+            try:  # the same slot as the first time, so the queue drops a repeat (and the job is idempotent)
+                self.new_memory.after_reply(turn.user_id, memory_id, turn.interaction_id, done.timestamp)
+            except Exception:  # noqa: BLE001 - as in _follow_up_memory
+                log.exception("new memory follow-up failed", extra={"user_id": turn.user_id})
         if done.agent_response:  # empty when the turn was too old to answer
             self._send(turn, done.agent_response)
         return True
