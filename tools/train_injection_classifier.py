@@ -54,7 +54,9 @@ sys.path.insert(0, str(ROOT / "layers" / "common"))
 from companion.domain.injection import normalise, screen_locally  # noqa: E402
 from companion.domain.injection_classifier import HashedNgramClassifier, featurise  # noqa: E402
 
-SHARED = ROOT.parent.parent / "shared" / "benchmarks"  # /work/wt/<tree> -> /work/shared
+# ../shared/benchmarks next to the checkout (or next to a parent folder, for worktrees).
+SHARED = next((p / "shared" / "benchmarks" for p in ROOT.parents if (p / "shared" / "benchmarks").is_dir()),
+              ROOT.parent / "shared" / "benchmarks")
 OUTPUT = ROOT / "layers" / "common" / "companion" / "weights" / "injection_classifier.npz"
 BITS = 18
 # Source weights: every benign message addressed to a companion counts for several ordinary ones,
