@@ -1,4 +1,4 @@
-"""/forget by words reads candidates through btrees (the BM25 postings for current memories, the
+"""/forget by id prefix reads a range of the primary key; /forget by words reads candidates through btrees (the BM25 postings for current memories, the
 partial index of migration 033 for replaced ones), not every memory of the user: under row-level
 security the full-text GIN index is unused. Its answer equals the plain full-text scan."""
 import json
@@ -95,6 +95,23 @@ def test_it_reads_a_few_candidates_not_every_memory_of_the_user(control, corpus,
     assert [m.content for m in found] == ["I started violin lessons with a new teacher", "My violin teacher's name is Ada"]
     plan = plan if isinstance(plan, dict) else json.loads(plan)[0]
     assert memory_rows_read(plan["Plan"]) <= 10, plan  # of the user's 1,200 (the full-text scan reads all)
+
+
+def test_an_id_prefix_is_a_range_of_the_primary_key(control, db_admin, corpus, monkeypatch):
+    ada = db_admin.execute("SELECT id::text FROM memories WHERE content = %s", ("My violin teacher's name is Ada",)).fetchone()["id"]
+    theirs = db_admin.execute("SELECT id::text FROM memories WHERE user_id = 'other'").fetchone()["id"]
+    compact = ada.replace("-", "")
+    for prefix in (compact[:8], ada[:13], compact, compact[:8].upper()):
+        assert [m.id for m in control.find_by_short_id("big", prefix)] == [ada], prefix
+    assert control.find_by_short_id("big", theirs.replace("-", "")[:12]) == []  # another user's id
+    assert control.find_by_short_id("big", "not-hex!") == []
+    with control.db.scoped("big") as conn:
+        recording = Recording(conn)
+        monkeypatch.setattr(control.db, "scoped", lambda user_id: _Reuse(recording))
+        control.find_by_short_id("big", compact[:8])
+        statement, params = recording.statements[-1]
+        [[plan]] = conn.execute(sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) ") + sql.SQL(statement), params).fetchone().values()
+    assert memory_rows_read(plan["Plan"]) <= 3, plan  # of the user's 1,200
 
 
 class _Reuse:
