@@ -230,3 +230,15 @@ def _close(*socks: socket.socket) -> None:
         except OSError:
             pass
         sock.close()
+
+
+class RecordingConnection:
+    """A database connection that remembers the statements run through it (a test EXPLAINs the
+    one a repository ran)."""
+
+    def __init__(self, conn):
+        self.conn, self.statements = conn, []
+
+    def execute(self, query, params=()):
+        self.statements.append((query, params))
+        return self.conn.execute(query, params)

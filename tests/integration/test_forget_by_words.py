@@ -12,6 +12,8 @@ from companion.adapters.postgres import Database
 from companion.adapters.postgres.memory_control import MemoryControlRepository
 from companion.domain.lexical import terms
 
+from tests.fakes import RecordingConnection
+
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
 QUERIES = ["violin lessons", "violin", "Violin's teacher", "old address", "Elm", "garden", "the", "it was",
            "unheard-of words", "address garden"]
@@ -68,15 +70,6 @@ def test_a_replaced_memory_is_found_too(control, corpus):
     assert [m.content for m in control.find_by_words("big", "Elm Street", 6)] == ["My old address is 5 Elm Street"]
 
 
-class Recording:
-    def __init__(self, conn):
-        self.conn, self.statements = conn, []
-
-    def execute(self, query, params=()):
-        self.statements.append((query, params))
-        return self.conn.execute(query, params)
-
-
 def memory_rows_read(plan) -> int:
     """Rows the plan took from the memories table (returned plus filtered out), all nodes."""
     read = 0
@@ -87,7 +80,7 @@ def memory_rows_read(plan) -> int:
 
 def test_it_reads_a_few_candidates_not_every_memory_of_the_user(control, corpus, monkeypatch):
     with control.db.scoped("big") as conn:  # the application role, under row-level security
-        recording = Recording(conn)
+        recording = RecordingConnection(conn)
         monkeypatch.setattr(control.db, "scoped", lambda user_id: _Reuse(recording))
         found = control.find_by_words("big", "violin teacher", 6)
         statement, params = recording.statements[-1]
@@ -106,7 +99,7 @@ def test_an_id_prefix_is_a_range_of_the_primary_key(control, db_admin, corpus, m
     assert control.find_by_short_id("big", theirs.replace("-", "")[:12]) == []  # another user's id
     assert control.find_by_short_id("big", "not-hex!") == []
     with control.db.scoped("big") as conn:
-        recording = Recording(conn)
+        recording = RecordingConnection(conn)
         monkeypatch.setattr(control.db, "scoped", lambda user_id: _Reuse(recording))
         control.find_by_short_id("big", compact[:8])
         statement, params = recording.statements[-1]

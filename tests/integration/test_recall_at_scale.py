@@ -16,6 +16,8 @@ from companion.adapters.postgres.user_data import UserDataRepository
 from companion.domain.lexical import bm25_idf, bm25_tf
 from companion.services.memory import MemoryService
 
+from tests.fakes import RecordingConnection
+
 NOW = datetime(2025, 11, 20, 18, 0, tzinfo=timezone.utc)
 MODEL = "test-model-384"
 
@@ -144,17 +146,6 @@ def insert_vectors(db_admin, user_id, count, rng, basis):
             [(str(uuid.uuid4()), user_id, MODEL, str(v.astype(np.float32).tolist())) for v in vecs])
 
 
-class Recording:
-    """A connection that remembers the statements it ran (to EXPLAIN the one recall ran)."""
-
-    def __init__(self, conn):
-        self.conn, self.statements = conn, []
-
-    def execute(self, query, params=()):
-        self.statements.append((query, params))
-        return self.conn.execute(query, params)
-
-
 def test_a_large_user_is_searched_through_the_hnsw_index_and_matches_exact(repo, db_admin):
     rng = np.random.default_rng(7)
     basis = rng.normal(size=(16, 384))
@@ -163,7 +154,7 @@ def test_a_large_user_is_searched_through_the_hnsw_index_and_matches_exact(repo,
     query = basis[3] / np.linalg.norm(basis[3])
 
     with repo.db.scoped("big") as conn:
-        recording = Recording(conn)
+        recording = RecordingConnection(conn)
         approximate = vectors.nearest(recording, "m.id::text AS id", user_id="big", embedding_model=MODEL,
                                       vector=query.astype(np.float32), limit=10)
         statement, params = recording.statements[-1]
