@@ -48,7 +48,7 @@ class MemoEmbedder:
                 else:
                     self._vectors.move_to_end((kind, text))
                     out[i] = vector
-        if not missing and len(texts):
+        if not missing:
             return out
         fresh = self.inner.embed([texts[i] for i in missing], kind=kind)
         with self._lock:

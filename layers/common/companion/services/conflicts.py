@@ -1,8 +1,8 @@
 """Keeping memory true: contradictions detected on store, resolved by time or by asking.
 
 After a turn has replied, its new memory's job (services/new_memory.py, a worker invocation of
-its own) calls ``check_stored``: ``check`` compares the new memory with the user's similar current memories
-(threshold per embedder, ``domain.conflicts.candidate_similarity``) through the judge (fast model,
+its own) calls ``check_stored``, which compares the new memory with the user's similar current
+memories (threshold per embedder, ``domain.conflicts.candidate_similarity``) through the judge (fast model,
 heuristic fallback) and records each contradiction in ``memory_conflicts``. A confident one is
 resolved by temporal precedence: the older memory gets ``valid_to`` and leaves the vector index,
 but stays in PostgreSQL, reachable as history of the memory that replaced it. An uncertain one is
@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Sequence
 
 from ..domain.conflicts import candidate_similarity, clarifying_question
-from ..domain.models import Memory, MemoryRecord
+from ..domain.models import Memory
 from ..ports import ConflictJudge, ConflictStore, Embedder, ProviderError, StoredConflict, VectorStore
 
 log = logging.getLogger(__name__)
@@ -36,20 +36,13 @@ class ConflictService:
         self.vectors = vector_store
 
     def check_stored(self, user_id: str, memory_id: str, interaction_key: str, now: datetime) -> list[int]:
-        """``check`` for a saved memory read back with its vector (the after-reply job); nothing
-        when it is gone, replaced, not episodic or not embedded."""
+        """Judge a saved memory (read back with its vector) against the similar ones; returns the
+        conflict ids recorded, none when it is gone, replaced, not episodic or not embedded."""
         found = self.conflicts.memory_to_check(user_id, memory_id, self.embedder.model_id)
         if found is None:
             return []
         new, vector = found
         return self._check(user_id, new, vector, interaction_key, now)
-
-    def check(self, user_id: str, record: MemoryRecord, interaction_key: str, now: datetime) -> list[int]:
-        """Judge a just-saved memory against the similar ones; returns the conflict ids recorded."""
-        if record.vector is None or record.memory_type != "episodic":
-            return []
-        new = Memory(record.id, user_id, record.content, record.memory_type, record.importance, record.created_at)
-        return self._check(user_id, new, record.vector, interaction_key, now)
 
     def _check(self, user_id: str, new: Memory, vector, interaction_key: str, now: datetime) -> list[int]:
         threshold = candidate_similarity(self.embedder.model_id)

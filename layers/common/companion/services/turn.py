@@ -63,6 +63,11 @@ OUTAGE_REPLY = (
 MEMORY_NAMESPACE = uuid.UUID("6b7a8b91-f3fe-41d6-9a4e-0c0a1c0b7e11")
 
 
+def turn_memory_id(interaction_id: str, author: str = "user") -> str:
+    """The id of the memory a turn stores of what ``author`` ("user" or "companion") said."""
+    return str(uuid.uuid5(MEMORY_NAMESPACE, f"{interaction_id}:{author}"))
+
+
 @dataclass(frozen=True)
 class TurnBudget:
     """How a turn's time is split (seconds). Chosen with the worker's timeout, batch size and the
@@ -255,12 +260,9 @@ class TurnService:
         if done is None:
             return False
         self.memory.index_pending(turn.user_id, self.clock())
-        if self.new_memory is not None:  # the first delivery may have failed before queueing it
-            memory_id = str(uuid.uuid5(MEMORY_NAMESPACE, f"{turn.interaction_id}:user"))
-            try:  # the same slot as the first time, so the queue drops a repeat (and the job is idempotent)
-                self.new_memory.after_reply(turn.user_id, memory_id, turn.interaction_id, done.timestamp)
-            except Exception:  # noqa: BLE001 - as in _follow_up_memory
-                log.exception("new memory follow-up failed", extra={"user_id": turn.user_id})
+        # The first delivery may have failed before queueing the memory's job. The same slot as
+        # the first time, so the queue drops a repeat (and the job is idempotent).
+        self._queue_memory_job(turn.user_id, turn.interaction_id, done.timestamp)
         if done.agent_response:  # empty when the turn was too old to answer
             self._send(turn, done.agent_response)
         return True
@@ -368,13 +370,21 @@ class TurnService:
         """After the reply: note the conflict question asked, and hand the new memory to its job
         (importance score, conflict check: services/new_memory.py), which runs before the user's
         next turn. Never fails the turn, which is already saved and answered."""
-        try:
-            if self.conflicts is not None and c.asked is not None:
+        if self.conflicts is not None and c.asked is not None:
+            try:
                 self.conflicts.mark_asked(c.user_id, c.asked, c.turn.interaction_id, c.now)
-            if self.new_memory is not None and not c.restricted:  # a restricted turn stores no memory
-                self.new_memory.after_reply(c.user_id, c.memory.id, c.turn.interaction_id, c.now)
+            except Exception:  # noqa: BLE001 - the question is asked again next turn: not worth a failed turn
+                log.exception("could not note the conflict question asked", extra={"user_id": c.user_id})
+        if not c.restricted:  # a restricted turn stores no memory
+            self._queue_memory_job(c.user_id, c.turn.interaction_id, c.now)
+
+    def _queue_memory_job(self, user_id: str, interaction_id: str, at: datetime) -> None:
+        if self.new_memory is None:
+            return
+        try:
+            self.new_memory.after_reply(user_id, turn_memory_id(interaction_id), interaction_id, at)
         except Exception:  # noqa: BLE001 - a rough score or a missed contradiction is not worth a failed turn
-            log.exception("new memory follow-up failed", extra={"user_id": c.user_id})
+            log.exception("new memory follow-up failed", extra={"user_id": user_id})
 
     def _compose(self, c: Conversation) -> None:
         c.needs = self.personality.current_needs(c.user_id, c.now)
@@ -404,7 +414,7 @@ class TurnService:
     def _persist(self, c: Conversation) -> bool:
         """Interaction, PAD, needs and the new memory in one transaction; False when this
         interaction was already recorded by a concurrent delivery."""
-        memory_id = str(uuid.uuid5(MEMORY_NAMESPACE, f"{c.turn.interaction_id}:user"))
+        memory_id = turn_memory_id(c.turn.interaction_id)
         # The importance scorer runs after the reply (services/new_memory.py): the heuristic until then.
         provisional = heuristic_importance(c.message) if self.new_memory is not None else None
         c.memory = self.memory.prepare(c.user_id, c.message, memory_id=memory_id, now=c.now, vector=c.vector,
@@ -417,7 +427,7 @@ class TurnService:
             c.reply_memory = self.memory.prepare(
                 c.user_id, c.reply.text, now=c.now, defer_embedding=True, author=COMPANION,
                 author_name=COMPANION, importance=heuristic_importance(c.reply.text),
-                memory_id=str(uuid.uuid5(MEMORY_NAMESPACE, f"{c.turn.interaction_id}:companion")))
+                memory_id=turn_memory_id(c.turn.interaction_id, COMPANION))
         # One transaction, idempotent on the interaction id: safe to run again after a dropped
         # connection (a retry finds its own committed row and changes nothing).
         return self.uow.run_scoped(c.user_id, lambda tx: self._write(c, tx))
