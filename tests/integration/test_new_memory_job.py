@@ -121,7 +121,7 @@ def test_with_the_queue_down_the_check_runs_in_the_turn(runtime, db_admin):
 
 
 def test_a_turn_that_failed_after_saving_still_gets_its_job_once(runtime, db_admin):
-    discord = runtime.container.turns.discord
+    discord = runtime.container.turns.replies
     failures = []
 
     class FlakyDiscord:
@@ -134,7 +134,7 @@ def test_a_turn_that_failed_after_saving_still_gets_its_job_once(runtime, db_adm
             return discord.edit_original(*args)
 
     say(runtime, T0, "I love coffee")
-    runtime.container.turns.discord = FlakyDiscord()
+    runtime.container.turns.replies = FlakyDiscord()
     seen = invocations(runtime, db_admin)
     reply = say(runtime, T0 + timedelta(days=7), "I can't stand coffee anymore")
     assert failures and reply.replies  # failed once, answered on the redelivery

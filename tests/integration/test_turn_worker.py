@@ -135,7 +135,7 @@ def test_a_dropped_database_connection_is_replaced_within_the_turn(runtime, pg_s
 def test_expired_interaction_token_is_not_retried_and_state_is_kept(runtime, worker, lambda_context):
     gone = httpx.Client(transport=httpx.MockTransport(
         lambda request: httpx.Response(404, json={"message": "Unknown Webhook", "code": 10015})))
-    runtime.container.turns.discord = DiscordRestClient(BASE_URL, http_client=gone)
+    runtime.container.turns.replies = DiscordRestClient(BASE_URL, http_client=gone)
     turn = turn_for(runtime, "I got a new puppy today!")
     result = worker(sqs_event([record(json.dumps(turn.to_dict()), "m1", "u1")]), lambda_context)
     assert result["batchItemFailures"] == []
@@ -151,7 +151,7 @@ def test_discord_outage_is_retried_and_the_stored_reply_delivered(runtime):
             return httpx.Response(502, text="Bad Gateway")
         return runtime.sink.handle(request)
 
-    runtime.container.turns.discord = DiscordRestClient(BASE_URL, http_client=httpx.Client(transport=httpx.MockTransport(flaky)))
+    runtime.container.turns.replies = DiscordRestClient(BASE_URL, http_client=httpx.Client(transport=httpx.MockTransport(flaky)))
     exchange = runtime.send("companion", {"message": "I got a new puppy today!"}, user_id="u1")
     assert len(calls) == 2 and len(exchange.replies) == 1
     assert exchange.replies[0] == runtime.container.interaction_repo.list_interactions("u1")[0].agent_response

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from nacl.signing import SigningKey
 
-from companion.services.webhook import REPLAY_WINDOW_SECONDS
+from companion.adapters.discord_webhook import REPLAY_WINDOW_SECONDS
 
 
 def call(event, lambda_context):

@@ -9,7 +9,7 @@ from nacl.signing import SigningKey
 
 from companion.domain.models import Turn
 from companion.domain.text import is_clean
-from companion.services.webhook import InteractionWebhook
+from companion.adapters.discord_webhook import InteractionWebhook
 
 KEY = SigningKey(b"\x07" * 32)
 

@@ -62,14 +62,16 @@ def test_plain_environment_wins_without_aws():
 
 
 def test_services_get_every_provider_behind_a_circuit_breaker():
-    from companion.adapters.breakers import GuardedDiscord, GuardedEmbedder, GuardedReplyModel, GuardedVectorStore
+    from companion.adapters.breakers import GuardedEmbedder, GuardedReplyChannel, GuardedReplyModel, GuardedVectorStore
     from companion.adapters.hashing_embedder import HashingEmbedder
 
     model, discord, store = object(), object(), object()
     c = Container(Settings(database_url="postgresql://x/y"), reply_model=model, discord=discord,
                   vector_store=store, embedder=HashingEmbedder())
     assert isinstance(c.turns.reply_model, GuardedReplyModel) and c.turns.reply_model.inner is model
-    assert isinstance(c.turns.discord, GuardedDiscord) and c.turns.discord.inner is discord
+    assert isinstance(c.turns.replies, GuardedReplyChannel) and c.turns.replies.inner is discord
+    assert c.api_turns.replies is c.api_replies  # the API's turns answer into its mailbox
+    assert c.api_turns.reply_model.inner is model and c.api_turns.memory is c.memory
     assert isinstance(c.memory.store, GuardedVectorStore) and isinstance(c.memory.embedder, GuardedEmbedder)
     assert set(c.breakers) == {"vector index", "embedder", "reply model", "fast model", "discord"}
 

@@ -126,7 +126,11 @@ class QuirkDetector(Protocol):
     def detect(self, exchanges: Sequence[Exchange]) -> list[Pattern]: ...
 
 
-class DiscordClient(Protocol):
+class ReplyChannel(Protocol):
+    """Delivers a turn's answer to whoever asked: the interaction's deferred reply on Discord
+    (adapters/discord_rest.py, behind a breaker), or the REST API request waiting for it
+    (adapters/reply_mailbox.py). ``application_id`` and ``token`` say which reply it is."""
+
     def edit_original(self, application_id: str, token: str, content: str,
                       embeds: list[dict] | None = None) -> None:
         """Replace the deferred reply; ``embeds`` (Discord embed objects) show below ``content``."""

@@ -293,7 +293,7 @@ class Container:
 
     @cached_property
     def webhook(self):
-        from .services.webhook import InteractionWebhook
+        from .adapters.discord_webhook import InteractionWebhook
 
         if not self.settings.discord_public_key:
             raise RuntimeError("DISCORD_PUBLIC_KEY is not set")
@@ -391,10 +391,11 @@ class Container:
                                     summarizer=summarizer)
 
     @cached_property
-    def guarded_discord(self):
-        from .adapters.breakers import GuardedDiscord
+    def reply_channel(self):
+        """Where the worker's turns and commands deliver: Discord's deferred reply, behind its breaker."""
+        from .adapters.breakers import GuardedReplyChannel
 
-        return GuardedDiscord(self.discord, self.breakers["discord"])
+        return GuardedReplyChannel(self.discord, self.breakers["discord"])
 
     @cached_property
     def commands(self):
@@ -402,12 +403,16 @@ class Container:
 
         return CommandService(
             profiles=self.profile_repo, users=self.users, memory=self.memory, personality=self.personality,
-            discord=self.guarded_discord, clock=self.clock, control=self.memory_control,
+            replies=self.reply_channel, clock=self.clock, control=self.memory_control,
             conflicts=self.conflicts, consolidation=self.consolidation, settings=self.user_settings,
         )
 
     @cached_property
     def turns(self):
+        """The worker's turn service: replies go to Discord."""
+        return self._turn_service(self.reply_channel)
+
+    def _turn_service(self, replies):
         from .adapters.breakers import GuardedReplyModel
         from .services.turn import TurnService
 
@@ -415,7 +420,7 @@ class Container:
             uow=self.database, profiles=self.profile_repo, needs=self.needs_repo,
             interactions=self.interaction_repo, users=self.users, memory=self.memory,
             reply_model=GuardedReplyModel(self.reply_model, self.breakers["reply model"]),
-            discord=self.guarded_discord, clock=self.clock, commands=self.commands,
+            replies=replies, clock=self.clock, commands=self.commands,
             personality=self.personality, conflicts=self.conflicts, consolidation=self.consolidation,
             security=self.security, remember_replies=bool(self.settings.remember_replies),
             outreach=self.outreach_repo, new_memory=self.new_memory,
@@ -545,13 +550,9 @@ class Container:
 
     @cached_property
     def api_turns(self):
-        """The very turn service the worker runs (same steps, same collaborators), delivering
-        replies into the API's mailbox instead of editing a Discord message."""
-        import copy
-
-        turns = copy.copy(self.turns)
-        turns.discord = self.api_replies
-        return turns
+        """The turn service the worker runs (same steps, same collaborators), delivering replies
+        into the API's mailbox instead of editing a Discord message."""
+        return self._turn_service(self.api_replies)
 
     @cached_property
     def chat(self):

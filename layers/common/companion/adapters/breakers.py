@@ -136,7 +136,7 @@ class GuardedVectorStore(_Guarded):
         return self.breaker.call(self.inner.rankings, model_id, user_id, vector, terms, limit)
 
 
-class GuardedDiscord(_Guarded):
+class GuardedReplyChannel(_Guarded):
     def edit_original(self, *args, **kwargs) -> None:
         return self.breaker.call(self.inner.edit_original, *args, **kwargs)
 

@@ -7,17 +7,18 @@ deferred reply. ``TurnService`` runs them under the same deadline as a turn.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import Callable
 
 from ..domain.memory_text import COMPANION
 from ..domain.models import Memory, Turn
 from ..observability import traced
-from ..ports import DiscordClient, ProfileStore
+from ..ports import ProfileStore, ReplyChannel
 from .consolidation import ConsolidationService
 from .conflicts import ConflictService
 from .memory import MemoryService
 from .memory_control import ControlReply, MemoryControlService
 from .personality import PersonalityService
+from .settings import SettingsService
 from .users import UserService
 
 MEMORIES_SHOWN = 5  # /memories lists this many best matches
@@ -31,23 +32,23 @@ class CommandService:
         users: UserService,
         memory: MemoryService,
         personality: PersonalityService,
-        discord: DiscordClient,
+        replies: ReplyChannel,
         clock: Callable[[], datetime],
-        control: MemoryControlService | None = None,
-        conflicts: ConflictService | None = None,
-        consolidation: ConsolidationService | None = None,
-        settings: Any = None,
+        control: MemoryControlService,
+        conflicts: ConflictService,
+        consolidation: ConsolidationService,
+        settings: SettingsService,
     ):
         self.profiles = profiles
         self.users = users
         self.memory = memory
         self.personality = personality
-        self.discord = discord
+        self.replies = replies
         self.clock = clock
         self.control = control
         self.conflicts = conflicts
         self.consolidation = consolidation
-        self.settings = settings  # /settings (services/user_settings.py)
+        self.settings = settings  # /settings
         self._handlers: dict[str, Callable[[Turn], ControlReply]] = {
             "memories": self.memories,
             "personality": self.personality_card,
@@ -77,12 +78,10 @@ class CommandService:
         found = self.memory.search(turn.user_id, query, k=MEMORIES_SHOWN, now=self.clock())
         if not found:
             return ControlReply(f'I don\'t remember anything about "{query}".')
-        if self.consolidation:
-            found = self.consolidation.prefer_summaries(turn.user_id, found)
-        if self.conflicts:
-            found = self.conflicts.current_only(turn.user_id, found)
-        history = self.conflicts.history_for(turn.user_id, found) if self.conflicts else {}
-        sources = self.consolidation.sources_of(turn.user_id, found) if self.consolidation else {}
+        found = self.consolidation.prefer_summaries(turn.user_id, found)
+        found = self.conflicts.current_only(turn.user_id, found)
+        history = self.conflicts.history_for(turn.user_id, found)
+        sources = self.consolidation.sources_of(turn.user_id, found)
         lines = [f'What I remember about "{query}":']
         for m in found:
             lines.append(self._memory_line(m, len(sources.get(m.id, ()))))
@@ -100,7 +99,7 @@ class CommandService:
             key=lambda m: m.created_at, reverse=True)[:MEMORIES_SHOWN]
         if not newest:
             return ControlReply("I don't have any memories of you yet.")
-        sources = self.consolidation.sources_of(user_id, newest) if self.consolidation else {}
+        sources = self.consolidation.sources_of(user_id, newest)
         lines = ["What I remember most recently (to look for something: `/memories query: my dog`):"]
         lines += [self._memory_line(m, len(sources.get(m.id, ()))) for m in newest]
         return ControlReply("\n".join(lines))
@@ -126,10 +125,10 @@ class CommandService:
     @traced("discord")
     def _deliver(self, turn: Turn, reply: ControlReply) -> None:
         if reply.file is not None:
-            self.discord.edit_original_with_file(turn.application_id, turn.token, reply.text, *reply.file)
+            self.replies.edit_original_with_file(turn.application_id, turn.token, reply.text, *reply.file)
         elif reply.buttons is not None:
-            self.discord.edit_original_with_buttons(turn.application_id, turn.token, reply.text, reply.buttons)
+            self.replies.edit_original_with_buttons(turn.application_id, turn.token, reply.text, reply.buttons)
         elif reply.embeds:
-            self.discord.edit_original(turn.application_id, turn.token, reply.text, embeds=list(reply.embeds))
+            self.replies.edit_original(turn.application_id, turn.token, reply.text, embeds=list(reply.embeds))
         else:
-            self.discord.edit_original(turn.application_id, turn.token, reply.text)
+            self.replies.edit_original(turn.application_id, turn.token, reply.text)

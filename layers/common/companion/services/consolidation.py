@@ -55,11 +55,11 @@ class ConsolidationService:
             return result
         memories = list(reversed(memories))  # oldest first: summaries read in order
         try:
-            vectors = self.memory.embedder.embed([m.content for m in memories], kind="document")
+            vectors = self.memory.embed_documents([m.content for m in memories])
         except ProviderError as error:
             log.warning("embedder unavailable; consolidation waits for the next run: %s", error)
             return result
-        groups = cluster(np.asarray(vectors), cluster_similarity(self.memory.embedder.model_id))
+        groups = cluster(np.asarray(vectors), cluster_similarity(self.memory.embedding_model))
         result.clusters = len(groups)
         records = []
         for group in groups:
@@ -68,7 +68,7 @@ class ConsolidationService:
             summary_id = str(uuid.uuid5(SUMMARY_NAMESPACE, ",".join(sorted(m.id for m in sources))))
             record = self.memory.prepare(user_id, text, memory_id=summary_id, now=now, memory_type="semantic")
             record = replace(record, importance=consolidated_importance([m.importance for m in sources]))
-            if self.store.save_summary(user_id, record, [m.id for m in sources], self.memory.memories.insert_memory):
+            if self.store.save_summary(user_id, record, [m.id for m in sources], self.memory.save):
                 records.append(record)
                 result.created.append(record.id)
                 result.consolidated += len(sources)

@@ -25,7 +25,7 @@ from ..domain.memory_text import (
     RECIPE_VERSION, USER, embedding_text, indexed_text, lexical_terms,
 )
 from ..domain.models import Memory, MemoryRecord
-from ..ports import Embedder, ImportanceScorer, MemoryStore, ProviderError, Rankings, VectorStore
+from ..ports import Embedder, ImportanceScorer, MemoryStore, ProviderError, Rankings, Tx, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,22 @@ class MemoryService:
         self._pending_access: dict[tuple[str, datetime], set[str]] = {}
 
     # --- writing -----------------------------------------------------------------------------
+
+    @property
+    def embedding_model(self) -> str:
+        """The id of the model that embeds memories (vectors of different models never meet)."""
+        return self.embedder.model_id
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """Texts embedded as stored memories are; ProviderError when the embedder is down."""
+        return self.embedder.embed(list(texts), kind="document")
+
+    def embed_document(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+    def save(self, tx: Tx, record: MemoryRecord, source_interaction_id: int | None) -> None:
+        """A prepared memory, written in the caller's transaction (a turn's, a summary's)."""
+        self.memories.insert_memory(tx, record, source_interaction_id)
 
     def prepare(
         self,

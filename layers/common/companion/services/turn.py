@@ -37,8 +37,8 @@ from ..domain.prompts import reply_context
 from ..domain.security import RESTRICT, SUSPEND, SUSPENSION_NOTICE, shorten
 from ..observability import traced
 from ..ports import (
-    DiscordClient, InteractionExpired, InteractionStore, NeedsStore, ProfileStore, ProviderError,
-    ReplyModel, UnitOfWork,
+    InteractionExpired, InteractionStore, NeedsStore, ProfileStore, ProviderError, ReplyChannel, ReplyModel,
+    UnitOfWork,
 )
 from .commands import CommandService
 from .memory import MemoryService
@@ -154,18 +154,18 @@ class TurnService:
         users: UserService,
         memory: MemoryService,
         reply_model: ReplyModel,
-        discord: DiscordClient,
+        replies: ReplyChannel,
         clock: Callable[[], datetime],
         commands: CommandService,
         personality: PersonalityService,
+        security: SecurityService,
+        conflicts: ConflictService,
+        consolidation: ConsolidationService,
+        outreach: Any,
+        new_memory: NewMemoryService,
         budget: TurnBudget = TurnBudget(),
         monotonic: Callable[[], float] = time.monotonic,
-        security: SecurityService | None = None,
         remember_replies: bool = False,
-        conflicts: ConflictService | None = None,
-        consolidation: ConsolidationService | None = None,
-        outreach: Any = None,
-        new_memory: NewMemoryService | None = None,
     ):
         self.uow = uow
         self.profiles = profiles
@@ -174,7 +174,7 @@ class TurnService:
         self.users = users
         self.memory = memory
         self.reply_model = reply_model
-        self.discord = discord
+        self.replies = replies  # where the answer goes: Discord's deferred reply, or the API's mailbox
         self.clock = clock
         self.commands = commands  # /memories, /personality, /settings, /forget, /export, /why
         self.conflicts = conflicts
@@ -284,8 +284,6 @@ class TurnService:
         the turn itself: a suspended user gets the notice; a flagged message gets the security
         service's in-character answer and is never stored as a memory nor shown to the reply
         model. A restricted user's turn goes on, short and unremembered."""
-        if self.security is None:
-            return False
         level = self.security.level(c.user_id, c.now)
         if level >= SUSPEND:
             self._send(c.turn, SUSPENSION_NOTICE)
@@ -323,7 +321,7 @@ class TurnService:
         c.embedding_input = embedding_text(
             indexed_text(c.message, author_name=c.turn.username or "user", when=c.now), previous)
         try:
-            c.vector = self.memory.embedder.embed([c.embedding_input], kind="document")[0]
+            c.vector = self.memory.embed_document(c.embedding_input)
         except ProviderError as exc:
             # Answer anyway: recall by words now, embed this memory when the embedder is back.
             log.warning("embedder unavailable", extra={"user_id": c.user_id, "error": str(exc)})
@@ -337,20 +335,18 @@ class TurnService:
 
     def _hear_clarification(self, c: Conversation) -> None:
         """If the last reply asked which of two statements is true, this message answers it."""
-        if self.conflicts is None:
-            return
         note = self.conflicts.hear(c.user_id, c.message, c.now)
         if note:
             c.notes.append(f"Your message answered my question about a contradiction: {note}.")
 
     def _prefer_summaries(self, c: Conversation) -> None:
         """A recalled memory that was consolidated is represented by its summary."""
-        if self.consolidation is not None and c.recalled:
+        if c.recalled:
             c.recalled = self.consolidation.prefer_summaries(c.user_id, c.recalled)
 
     def _recall_history(self, c: Conversation) -> None:
         """What the recalled memories replaced, given to the model as the past, not as now."""
-        if self.conflicts is not None and c.recalled:
+        if c.recalled:
             c.recalled = self.conflicts.current_only(c.user_id, c.recalled)
             c.superseded = self.conflicts.history_for(c.user_id, c.recalled)
             for old in c.superseded.values():
@@ -358,8 +354,6 @@ class TurnService:
                                + "; ".join(f'"{m.content}"' for m in old))
 
     def _ask_about_conflict(self, c: Conversation) -> None:
-        if self.conflicts is None:
-            return
         pending = self.conflicts.question(c.user_id)
         if pending is not None:
             c.asked, question = pending
@@ -370,7 +364,7 @@ class TurnService:
         """After the reply: note the conflict question asked, and hand the new memory to its job
         (importance score, conflict check: services/new_memory.py), which runs before the user's
         next turn. Never fails the turn, which is already saved and answered."""
-        if self.conflicts is not None and c.asked is not None:
+        if c.asked is not None:
             try:
                 self.conflicts.mark_asked(c.user_id, c.asked, c.turn.interaction_id, c.now)
             except Exception:  # noqa: BLE001 - the question is asked again next turn: not worth a failed turn
@@ -379,8 +373,6 @@ class TurnService:
             self._queue_memory_job(c.user_id, c.turn.interaction_id, c.now)
 
     def _queue_memory_job(self, user_id: str, interaction_id: str, at: datetime) -> None:
-        if self.new_memory is None:
-            return
         try:
             self.new_memory.after_reply(user_id, turn_memory_id(interaction_id), interaction_id, at)
         except Exception:  # noqa: BLE001 - a rough score or a missed contradiction is not worth a failed turn
@@ -416,7 +408,7 @@ class TurnService:
         interaction was already recorded by a concurrent delivery."""
         memory_id = turn_memory_id(c.turn.interaction_id)
         # The importance scorer runs after the reply (services/new_memory.py): the heuristic until then.
-        provisional = heuristic_importance(c.message) if self.new_memory is not None else None
+        provisional = heuristic_importance(c.message)
         c.memory = self.memory.prepare(c.user_id, c.message, memory_id=memory_id, now=c.now, vector=c.vector,
                                        embedding_input=c.embedding_input or None, importance=provisional,
                                        defer_embedding=c.vector is None,
@@ -461,12 +453,11 @@ class TurnService:
         self.profiles.set_pad(tx, c.user_id, c.pad_after, f"interaction:{c.appraisal.rule}", c.now)
         self.needs.satisfy_needs(tx, c.user_id, sorted(needs_met_by_message(c.message, c.local_hour)), c.now)
         if not c.restricted:
-            self.memory.memories.insert_memory(tx, c.memory, interaction_id)
+            self.memory.save(tx, c.memory, interaction_id)
             if c.reply_memory is not None:
-                self.memory.memories.insert_memory(tx, c.reply_memory, interaction_id)
+                self.memory.save(tx, c.reply_memory, interaction_id)
         self.profiles.touch_profile(tx, c.user_id, c.turn.username, c.now)
-        if self.outreach is not None:
-            self.outreach.note_user_turn(tx, c.user_id, c.now, c.turn.channel_id, c.turn.guild_id)
+        self.outreach.note_user_turn(tx, c.user_id, c.now, c.turn.channel_id, c.turn.guild_id)
         return True
 
     def _develop_quirks(self, c: Conversation) -> None:
@@ -499,7 +490,7 @@ class TurnService:
 
     @traced("discord")
     def _send(self, turn: Turn, text: str) -> None:
-        self.discord.edit_original(turn.application_id, turn.token, text)
+        self.replies.edit_original(turn.application_id, turn.token, text)
 
     @staticmethod
     def _elapsed_ms(c: Conversation) -> int:

@@ -1,4 +1,7 @@
-"""Discord's interaction webhook: verify, answer PING, defer and queue slash commands.
+"""The inbound Discord adapter: Discord's interaction webhook. It owns Discord's wire format
+(interaction and response types, options, buttons) and the Ed25519 signature and replay checks;
+it answers PING, defers slash commands and button presses, and queues them as ``Turn``s for the
+worker (services/turn.py).
 
 Kept free of heavy imports: this runs in the function that must answer Discord within 3 s.
 
