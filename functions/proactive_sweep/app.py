@@ -1,5 +1,6 @@
-"""Proactive sweep (EventBridge Scheduler, every 5 minutes): claims the users due for a proactive
-check in one statement and fans out one job per user to the work queue (FIFO group = user)."""
+"""Proactive sweep (EventBridge Scheduler, every 5 minutes): lifts the sanctions whose escalation
+window passed, claims the users due for a proactive check in one statement and fans out one job
+per user to the work queue (FIFO group = user)."""
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -17,5 +18,8 @@ def handler(event, context):
     metrics.add_metric(name="ProactiveCandidates", unit=MetricUnit.Count, value=outcome.users_selected)
     logger.info("proactive sweep", status=outcome.status, selected=outcome.users_selected,
                 enqueued=outcome.jobs_enqueued)
+    lifted = outcome.details.get("sanctions_moved", {}).get("active", 0)
+    if lifted:
+        metrics.add_metric(name="SanctionsLifted", unit=MetricUnit.Count, value=lifted)
     return {"job": outcome.job, "status": outcome.status, "users_selected": outcome.users_selected,
-            "jobs_enqueued": outcome.jobs_enqueued}
+            "jobs_enqueued": outcome.jobs_enqueued, "sanctions_lifted": lifted}

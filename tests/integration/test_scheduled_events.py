@@ -67,7 +67,8 @@ def test_proactive_sweep_event_queues_one_job_per_due_user_and_the_worker_runs_i
         rt.send("companion", {"message": "still here"}, user_id="1300000000000000002")  # active: not due
         rt.clock.advance_to(at)
         result = load_handler("proactive_sweep").handler(event, lambda_context)
-        assert result == {"job": "proactive-sweep", "status": "done", "users_selected": 1, "jobs_enqueued": 1}
+        assert result == {"job": "proactive-sweep", "status": "done", "users_selected": 1, "jobs_enqueued": 1,
+                          "sanctions_lifted": 0}
         again = load_handler("proactive_sweep").handler(event, lambda_context)  # delivered twice
         assert again["users_selected"] == 0
         batch = received_records(sqs)

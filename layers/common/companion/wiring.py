@@ -509,7 +509,15 @@ class Container:
 
         return ScheduleService(schedules=self.schedule_repo, queue=self.queue, clock=self.clock,
                                grow_needs=self.personality.grow_all_needs,
-                               drift_baselines=self.personality.drift_all_baselines)
+                               drift_baselines=self.personality.drift_all_baselines,
+                               lift_sanctions=self.sanctions.lift_lapsed)
+
+    @cached_property
+    def sanctions(self):
+        """Sanctions that lift when the escalation window passes (the proactive sweep's first step)."""
+        from .services.sanctions import SanctionService
+
+        return SanctionService(incidents=self.incident_repo)
 
     @cached_property
     def user_jobs(self):

@@ -45,6 +45,19 @@ def escalation_level(offences_in_window: int) -> int:
     return max(0, min(SUSPEND, offences_in_window))
 
 
+ACTIVE, RESTRICTED, SUSPENDED = "active", "restricted", "suspended"
+SANCTIONED = (RESTRICTED, SUSPENDED)
+
+
+def account_status(level: int) -> str:
+    """``user_profiles.status`` at an escalation level: what set-wise jobs (the proactive sweep)
+    read. It follows the level both ways: as offences leave the window or are marked false
+    positives, a suspension steps down to a restriction and a restriction lifts."""
+    if level >= SUSPEND:
+        return SUSPENDED
+    return RESTRICTED if level >= RESTRICT else ACTIVE
+
+
 def severity(confidence: float, level: int) -> str:
     """The seed's low/medium/high/critical: confident or repeated attacks are high; the offence
     that suspends is critical."""

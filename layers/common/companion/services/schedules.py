@@ -36,15 +36,18 @@ class RunOutcome:
 
 class ScheduleService:
     def __init__(self, *, schedules, queue, clock: Callable[[], datetime], grow_needs: Callable[[datetime], int],
-                 drift_baselines: Callable[[datetime], int]):
+                 drift_baselines: Callable[[datetime], int],
+                 lift_sanctions: Callable[[datetime], dict[str, int]] = lambda now: {}):
         """``grow_needs(now) -> rows``: the hourly need growth; ``drift_baselines(now) -> rows``:
         the nightly baseline drift (each one statement over every user, owned by the
-        personality service)."""
+        personality service); ``lift_sanctions(now) -> {status: users}``: sanctioned users'
+        status set again from the escalation window (services/sanctions.py)."""
         self.schedules = schedules
         self.queue = queue
         self.clock = clock
         self.grow_needs = grow_needs
         self.drift_baselines = drift_baselines
+        self.lift_sanctions = lift_sanctions
 
     def need_decay(self, scheduled_for: datetime) -> RunOutcome:
         started = self.clock()
@@ -56,6 +59,8 @@ class ScheduleService:
         """Claims due users in batches (a claim moves their next check, so a repeated or
         overlapping sweep never picks the same user twice) and fans out their jobs."""
         started = self.clock()
+        # First: users whose sanction lapsed are active again, and due in this very sweep.
+        moved = self.lift_sanctions(started)
         selected = enqueued = 0
         while selected < MAX_PER_SWEEP:
             users = self.schedules.claim_proactive_candidates(started, started + SWEEP_RECHECK, SWEEP_BATCH)
@@ -63,10 +68,11 @@ class ScheduleService:
             enqueued += self._fan_out("proactive", users, scheduled_for)
             if len(users) < SWEEP_BATCH:
                 break
-        if selected:  # 288 empty sweeps a day are counted by metrics, not rows
+        details = {"sanctions_moved": moved} if moved else {}
+        if selected or moved:  # 288 empty sweeps a day are counted by metrics, not rows
             self.schedules.record_run("proactive-sweep", scheduled_for, started, self.clock(),
-                                      users_selected=selected, jobs_enqueued=enqueued)
-        return RunOutcome("proactive-sweep", scheduled_for, "done", selected, enqueued)
+                                      users_selected=selected, jobs_enqueued=enqueued, summary=details)
+        return RunOutcome("proactive-sweep", scheduled_for, "done", selected, enqueued, details=details)
 
     def nightly_reflection(self, scheduled_for: datetime) -> RunOutcome:
         started = self.clock()

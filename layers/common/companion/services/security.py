@@ -9,9 +9,11 @@ answer attacks in character, record them, and escalate repeat offenders.
   model. The companion answers in its own voice (domain/security.py), the incident is recorded
   with the message (security_incidents), the interaction log keeps only a placeholder, and the
   seed's PAD penalty applies. Offences in the last 7 days set the level: 1 warn, 2 restrict (short
-  replies, no new memories), 3 suspend (a notice only; user_profiles.status = 'suspended', which
-  proactive jobs must honour). An operator can mark an incident a false positive, which lowers
-  the level at once.
+  replies, no new memories), 3 suspend (a notice only). user_profiles.status follows the level
+  both ways ('restricted', 'suspended', else 'active'; proactive jobs honour it): set when an
+  incident is recorded or reviewed, again by a turn that finds the level moved (``standing``), and
+  by the proactive sweep for users not writing (services/sanctions.py). An operator can mark an
+  incident a false positive, which lowers the level and the status at once.
 - Offence counters: PostgreSQL (the incidents themselves) by default; Redis (a sorted set per
   user, 7-day window) when REDIS_URL is set, falling back to PostgreSQL if Redis fails.
 """
@@ -24,8 +26,7 @@ from typing import Any, Callable, Protocol
 
 from ..domain.pad import security_pad_penalty, update_pad_state
 from ..domain.security import (
-    OFFENCE_WINDOW, RESTRICT, SUSPEND, Assessment, defensive_response, escalation_level, redacted_message,
-    severity,
+    OFFENCE_WINDOW, Assessment, account_status, defensive_response, escalation_level, redacted_message, severity,
 )
 from ..domain.models import Turn
 from ..ports import InteractionStore, ProfileStore, ThreatScreen, UnitOfWork
@@ -33,7 +34,6 @@ from ..ports import InteractionStore, ProfileStore, ThreatScreen, UnitOfWork
 log = logging.getLogger(__name__)
 
 SESSION_IDLE_MINUTES = 30
-ACCOUNT_STATUS = {0: "active", 1: "active", RESTRICT: "restricted", SUSPEND: "suspended"}
 
 
 # --- offence counters --------------------------------------------------------------------------------
@@ -141,6 +141,14 @@ class SecurityService:
         """0 (none), 1 warn, 2 restrict, 3 suspend: offences in the last 7 days."""
         return escalation_level(self.counter.count(user_id, now))
 
+    def standing(self, user_id: str, now: datetime) -> int:
+        """The live level, with ``user_profiles.status`` brought in line with it when an offence
+        has left the window since the status was set (a turn's first step)."""
+        level = self.level(user_id, now)
+        if self.incidents.settle_account_status(user_id, account_status(level), now):
+            log.info("account status follows the escalation level", extra={"user_id": user_id, "level": level})
+        return level
+
     def assess(self, message: str) -> Assessment:
         return self.screen.assess(message)
 
@@ -197,7 +205,7 @@ class SecurityService:
                 interaction_id=interaction_id,
             )
             self.profiles.set_pad(tx, user_id, pad_after, f"security:{assessment.threat_type}", now)
-            self.incidents.set_account_status(tx, user_id, ACCOUNT_STATUS[level])
+            self.incidents.set_account_status(tx, user_id, account_status(level), now)
         self.counter.record(user_id, incident_id, now)
         log.warning("security incident", extra={"user_id": user_id, "incident_id": incident_id,
                                                  "threat_type": assessment.threat_type, "level": level,
@@ -227,7 +235,7 @@ class SecurityService:
         self.counter.forget(user_id, incident_id)
         level = self.level(user_id, now)
         with self.uow.scoped(user_id) as tx:
-            self.incidents.set_account_status(tx, user_id, ACCOUNT_STATUS[level])
+            self.incidents.set_account_status(tx, user_id, account_status(level), now)
         log.info("incident marked a false positive", extra={"user_id": user_id, "incident_id": incident_id,
                                                             "level": level})
         return level
@@ -243,7 +251,7 @@ class SecurityService:
         self.counter.record(user_id, incident_id, was["detected_at"])
         level = self.level(user_id, now)
         with self.uow.scoped(user_id) as tx:
-            self.incidents.set_account_status(tx, user_id, ACCOUNT_STATUS[level])
+            self.incidents.set_account_status(tx, user_id, account_status(level), now)
         return level
 
     def _owner(self, incident_id: int) -> str:

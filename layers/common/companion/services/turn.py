@@ -284,7 +284,7 @@ class TurnService:
         the turn itself: a suspended user gets the notice; a flagged message gets the security
         service's in-character answer and is never stored as a memory nor shown to the reply
         model. A restricted user's turn goes on, short and unremembered."""
-        level = self.security.level(c.user_id, c.now)
+        level = self.security.standing(c.user_id, c.now)  # the status follows the level both ways
         if level >= SUSPEND:
             self._send(c.turn, SUSPENSION_NOTICE)
             c.screened = "suspended"
