@@ -187,7 +187,7 @@ def main() -> None:
         "TURN_QUEUE_URL": f"{fake}/123456789012/turns.fifo",
         "POWERTOOLS_SERVICE_NAME": "companion", "POWERTOOLS_METRICS_NAMESPACE": "Companion", "LOG_LEVEL": "WARNING",
         "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
-        "CHUTES_BASE_URL": f"{fake}/v1", "GROQ_BASE_URL": fake, "GOOGLE_GEMINI_BASE_URL": fake,
+        "REPLY_BASE_URL": f"{fake}/v1", "GROQ_BASE_URL": fake, "GOOGLE_GEMINI_BASE_URL": fake,
         "DISCORD_API_BASE": f"{fake}/api/v10", "DISCORD_APPLICATION_ID": "1300000000000000000",
         "EMBEDDINGS": "gemini", "QDRANT_PATH": ":memory:", "MIGRATIONS_DIR": str(REPO / "migrations"),
         "DISCORD_PUBLIC_KEY": key.verify_key.encode().hex(),  # a plain parameter, not a secret

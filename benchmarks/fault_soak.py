@@ -59,7 +59,7 @@ def run_soak(data_dir: Path, *, turns: int = 200, users: int = 20, seed: int = 1
     from psycopg.rows import dict_row
     from qdrant_client import QdrantClient
 
-    from companion.adapters.chutes import ChutesReplyModel
+    from companion.adapters.openai_chat import OpenAIChatReplyModel
     from companion.adapters.discord_rest import DiscordRestClient
     from companion.adapters.qdrant_store import QdrantVectorStore
     from companion.local.discord_sink import BASE_URL
@@ -85,7 +85,7 @@ def run_soak(data_dir: Path, *, turns: int = 200, users: int = 20, seed: int = 1
     store = SwitchableVectorStore(
         QdrantVectorStore(QdrantClient(location=":memory:")),
         QdrantVectorStore(QdrantClient(url=hung.url, timeout=qdrant_timeout, check_compatibility=False)))
-    model = ChutesReplyModel(api_key="cpk_soak", primary_model="Qwen/primary", fallback_model="Qwen/fallback",
+    model = OpenAIChatReplyModel(api_key="cpk_soak", primary_model="Qwen/primary", fallback_model="Qwen/fallback",
                              base_url=chat.base_url)
     overrides = {"reply_model": model, "vector_store": store}
     runtime = LocalRuntime(data_dir, database_url=database_url, qdrant_path=":memory:", embedder=embedder,

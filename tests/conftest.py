@@ -23,6 +23,11 @@ warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+# `make run` takes the model providers from its environment: a developer's keys or model server
+# must never reach a test (nor its subprocesses); tests that want a provider give it explicitly.
+for _name in ("CHUTES_API_KEY", "REPLY_BASE_URL", "PRIMARY_LLM_MODEL", "FALLBACK_LLM_MODEL", "GROQ_API_KEY",
+              "SCORING_LLM_MODEL", "SECURITY_LLM_MODEL", "GEMINI_API_KEY"):
+    os.environ.pop(_name, None)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,7 +1,7 @@
 """Fakes of the external boundaries that misbehave the way real ones do, on 127.0.0.1 only.
 
-- ``FakeChatServer``: an OpenAI-compatible chat endpoint (Chutes) that answers, returns 503,
-  or hangs until released, decided per request by a policy function.
+- ``FakeChatServer``: an OpenAI-compatible chat completions server (Chutes, Ollama, LM Studio,
+  vLLM) that answers, fails in each server's wire shape, or hangs, decided per request.
 - ``HungServer``: accepts TCP connections and never answers (a Qdrant behind a broken network).
 - ``FlakyDiscord``: an httpx transport in front of the local Discord sink that answers 5xx or
   429 (with ``retry_after``) when its policy says so.
@@ -25,18 +25,45 @@ COMPLETION = json.loads((Path(__file__).parent / "unit" / "adapters" / "fixtures
 
 
 class FakeChatServer:
-    """``policy(request_body) -> "ok" | "slow" | "503" | "hang"`` ("slow" answers after 0.3 s)."""
+    """An OpenAI-compatible chat completions server on 127.0.0.1, as Chutes, Ollama, LM Studio
+    and vLLM serve one: ``POST /v1/chat/completions`` only (any other path is Ollama's plain-text
+    404), each error in the wire shape a real server sends.
 
-    def __init__(self, policy: Callable[[dict], str] = lambda body: "ok"):
+    ``policy(request_body) -> action`` decides per request: "ok", "slow" (answers after 0.3 s),
+    "hang" (until released), "503" (Chutes: no instances), "500" (vLLM's error object),
+    "too_long" (400, vLLM's context-length error), "empty" (a completion with no content),
+    "garbage" (200 with a body that is not JSON). ``models``: the models it serves (any other
+    gets Ollama's 404 "not found, try pulling it first"); None serves any. ``api_key``: the
+    bearer token it requires (vLLM ``--api-key``: 401 otherwise); None requires none."""
+
+    def __init__(self, policy: Callable[[dict], str] = lambda body: "ok", *,
+                 models: set[str] | None = None, api_key: str | None = None):
         self.policy = policy
+        self.models, self.api_key = models, api_key
         self.requests: list[dict] = []
+        self.headers: list[dict[str, str]] = []
+        self.paths: list[str] = []
         self.release = threading.Event()  # set to let hanging requests go (at shutdown)
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.paths.append(self.path)
+                if self.path != "/v1/chat/completions":
+                    self._send(404, b"404 page not found", "text/plain")
+                    return
+                body = json.loads(raw)
                 outer.requests.append(body)
+                outer.headers.append({k.lower(): v for k, v in self.headers.items()})
+                if outer.api_key is not None and self.headers.get("Authorization") != f"Bearer {outer.api_key}":
+                    self._json(401, {"error": "Unauthorized"})
+                    return
+                if outer.models is not None and body.get("model") not in outer.models:
+                    self._json(404, {"error": {
+                        "message": f'model "{body.get("model")}" not found, try pulling it first',
+                        "type": "not_found_error", "param": None, "code": None}})
+                    return
                 action = outer.policy(body)
                 if action == "hang":
                     outer.release.wait(30)
@@ -44,19 +71,30 @@ class FakeChatServer:
                 if action == "slow":
                     outer.release.wait(0.3)
                 if action == "503":
-                    self._send(503, {"detail": "No instances available (yet) for chute_id"})
-                    return
-                user = body["messages"][-1]["content"]
-                answer = json.loads(json.dumps(COMPLETION))
-                answer["model"] = body["model"]
-                answer["choices"][0]["message"]["content"] = f"I hear you: {user[:80]}"
-                self._send(200, answer)
+                    self._json(503, {"detail": "No instances available (yet) for chute_id"})
+                elif action == "500":
+                    self._json(500, {"object": "error", "message": "CUDA error: an illegal memory access was encountered",
+                                     "type": "InternalServerError", "param": None, "code": 500})
+                elif action == "too_long":
+                    self._json(400, {"object": "error", "type": "BadRequestError", "param": None, "code": 400,
+                                     "message": "This model's maximum context length is 4096 tokens. However, you "
+                                                "requested 4702 tokens (4102 in the messages, 600 in the completion)."})
+                elif action == "garbage":
+                    self._send(200, b"<html><body>Bad Gateway</body></html>", "application/json")
+                else:
+                    user = body["messages"][-1]["content"]
+                    answer = json.loads(json.dumps(COMPLETION))
+                    answer["model"] = body["model"]
+                    answer["choices"][0]["message"]["content"] = "" if action == "empty" else f"I hear you: {user[:80]}"
+                    self._json(200, answer)
 
-            def _send(self, status, payload):
-                data = json.dumps(payload).encode()
+            def _json(self, status, payload):
+                self._send(status, json.dumps(payload).encode(), "application/json")
+
+            def _send(self, status, data: bytes, content_type: str):
                 try:
                     self.send_response(status)
-                    self.send_header("content-type", "application/json")
+                    self.send_header("content-type", content_type)
                     self.send_header("content-length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)

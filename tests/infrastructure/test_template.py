@@ -87,7 +87,7 @@ def test_layer_ships_the_companion_package_and_its_pins(template):
 def test_functions_get_the_configuration_they_read(template):
     settings = {f.upper() for f in Settings.__dataclass_fields__}
     worker = env_of(template, "TurnWorkerFunction")
-    for name in ("QDRANT_URL", "REDIS_URL", "DISCORD_APPLICATION_ID", "PRIMARY_LLM_MODEL", "FALLBACK_LLM_MODEL",
+    for name in ("QDRANT_URL", "REDIS_URL", "DISCORD_APPLICATION_ID", "REPLY_BASE_URL", "PRIMARY_LLM_MODEL", "FALLBACK_LLM_MODEL",
                  "SCORING_LLM_MODEL", "EMBEDDING_DIMENSIONS"):
         assert name in settings and name in worker, name
     assert {"APP_SECRET_ARN", "DB_IAM_USER", "DB_HOST", "DB_NAME"} <= set(worker)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from companion.adapters.chutes import ChutesReplyModel
+from companion.adapters.openai_chat import OpenAIChatReplyModel
 from companion.adapters.queues import sqs_event
 from companion.domain.models import Turn
 from companion.local.functions import load_handler
@@ -32,7 +32,7 @@ def chat():
 
 @pytest.fixture
 def runtime(tmp_path, database_url, embedder, chat):
-    model = ChutesReplyModel(api_key="cpk_test", primary_model="Qwen/primary", base_url=chat.base_url, max_retries=0)
+    model = OpenAIChatReplyModel(api_key="cpk_test", primary_model="Qwen/primary", base_url=chat.base_url, max_retries=0)
     rt = LocalRuntime(tmp_path, database_url=database_url, qdrant_path=":memory:", embedder=embedder,
                       overrides={"reply_model": model})
     yield rt

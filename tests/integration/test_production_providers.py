@@ -14,7 +14,7 @@ import httpx2
 import numpy as np
 import pytest
 
-from companion.adapters.chutes import ChutesReplyModel
+from companion.adapters.openai_chat import OpenAIChatReplyModel
 from companion.adapters.gemini import GeminiEmbedder
 from companion.adapters.groq_fast import GroqFastModel
 from companion.adapters.importance import LLMImportanceScorer
@@ -80,7 +80,7 @@ def production_runtime(tmp_path, database_url, providers):
         api_key="gsk_test", model="meta-llama/llama-4-maverick-17b-128e-instruct", max_retries=0,
         http_client=httpx.Client(transport=httpx.MockTransport(providers.groq), base_url="https://api.groq.com"),
     )
-    chutes = ChutesReplyModel(
+    chutes = OpenAIChatReplyModel(
         api_key="cpk_test", primary_model=PRIMARY, fallback_model=FALLBACK, max_retries=0,
         http_client=httpx2.Client(transport=httpx2.MockTransport(providers.chutes)),
     )

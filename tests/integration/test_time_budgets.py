@@ -7,7 +7,7 @@ import psycopg
 import pytest
 from qdrant_client import QdrantClient
 
-from companion.adapters.chutes import ChutesReplyModel
+from companion.adapters.openai_chat import OpenAIChatReplyModel
 from companion.adapters.qdrant_store import QdrantVectorStore
 from companion.adapters.queues import sqs_event
 from companion.domain.deadline import snowflake_at
@@ -54,7 +54,7 @@ def record(turn, message_id):
 def test_a_hanging_reply_model_gets_the_apology_in_time_and_the_batch_goes_on(make_runtime, worker, lambda_context):
     chat = FakeChatServer(lambda body: "hang" if "hang" in body["messages"][-1]["content"] else "ok")
     try:
-        model = ChutesReplyModel(api_key="cpk_test", primary_model="Qwen/primary", base_url=chat.base_url)
+        model = OpenAIChatReplyModel(api_key="cpk_test", primary_model="Qwen/primary", base_url=chat.base_url)
         runtime = make_runtime(reply_model=model)
         runtime.container.turns.budget = TurnBudget(max_turn=2.5, finish_reserve=1.0, min_model_time=0.2)
         stuck = turn_for(runtime, "please hang on this one, my dog Rex is sick", "u1")

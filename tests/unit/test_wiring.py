@@ -5,7 +5,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from companion.adapters.chutes import ChutesReplyModel
+from companion.adapters.openai_chat import OpenAIChatReplyModel
 from companion.adapters.gemini import GeminiEmbedder
 from companion.adapters.importance import LLMImportanceScorer
 from companion.adapters.offline_models import OfflineImportanceScorer, OfflineReplyModel
@@ -17,7 +17,7 @@ from companion.wiring import Container
 def test_keys_select_the_production_providers():
     settings = Settings(chutes_api_key="c", groq_api_key="g", gemini_api_key="m", embedding_dimensions=768)
     container = Container(settings)
-    assert isinstance(container.reply_model, ChutesReplyModel)
+    assert isinstance(container.reply_model, OpenAIChatReplyModel)
     assert container.reply_model.fallback_model == settings.fallback_llm_model
     assert isinstance(container.embedder, GeminiEmbedder) and container.embedder.dim == 768
     assert isinstance(container.importance_scorer, LLMImportanceScorer)
@@ -27,6 +27,16 @@ def test_no_keys_select_the_offline_defaults():
     container = Container(Settings(embeddings="hashing"))
     assert isinstance(container.reply_model, OfflineReplyModel)
     assert isinstance(container.importance_scorer, OfflineImportanceScorer)
+
+
+def test_a_model_server_of_ones_own_needs_no_key():
+    settings = Settings.from_env({"REPLY_BASE_URL": "http://localhost:11434/v1", "PRIMARY_LLM_MODEL": "llama3.2",
+                                  "FALLBACK_LLM_MODEL": ""})
+    model = Container(settings).reply_model
+    assert isinstance(model, OpenAIChatReplyModel)
+    assert (model.base_url, model.primary_model, model.fallback_model) == ("http://localhost:11434/v1", "llama3.2", None)
+    # Chutes' own address without a key is no backend: the offline responder answers.
+    assert not Settings(reply_base_url="https://llm.chutes.ai/v1/").reply_backend_configured
 
 
 def test_unknown_component_override_is_refused():

@@ -23,6 +23,7 @@ SECRET_MAX_AGE = 300
 DB_TOKEN_MAX_AGE = 600
 # Secret values that may come from the app secret (JSON) instead of plain environment variables.
 # DISCORD_PUBLIC_KEY is not among them: it is a plain parameter (it verifies, it grants nothing).
+DEFAULT_REPLY_BASE_URL = "https://llm.chutes.ai/v1"
 SECRET_KEYS = (
     "DISCORD_BOT_TOKEN", "CHUTES_API_KEY", "GROQ_API_KEY",
     "GEMINI_API_KEY", "QDRANT_API_KEY",
@@ -42,10 +43,13 @@ class Settings:
     memory_index: str = "auto"
     remember_replies: int = 0  # 1: the companion's replies become memories too (author "companion")
     redis_url: str = ""
+    # The reply model: any OpenAI-compatible chat completions API (Chutes by default; Ollama,
+    # LM Studio, vLLM, llama.cpp's server...). CHUTES_API_KEY is its key (the seed's name), which
+    # a local server may not need: setting REPLY_BASE_URL alone turns the backend on.
     chutes_api_key: str = ""
-    chutes_base_url: str = "https://llm.chutes.ai/v1"
+    reply_base_url: str = DEFAULT_REPLY_BASE_URL
     primary_llm_model: str = "Qwen/Qwen3-Next-80B-A3B-Instruct"
-    fallback_llm_model: str = "Qwen/Qwen2.5-72B-Instruct"
+    fallback_llm_model: str = "Qwen/Qwen2.5-72B-Instruct"  # empty: no fallback model
     groq_api_key: str = ""
     scoring_llm_model: str = "meta-llama/llama-4-maverick-17b-128e-instruct"
     security_llm_model: str = ""  # the injection screen's fast model; empty = SCORING_LLM_MODEL
@@ -60,6 +64,11 @@ class Settings:
     turn_queue_url: str = ""
     personality_salt: str = ""
     max_proactive_per_day: int = 3  # the seed's MAX_PROACTIVE_PER_DAY
+
+    @property
+    def reply_backend_configured(self) -> bool:
+        """A reply model to call: a key, or a server of one's own (a local one needs no key)."""
+        return bool(self.chutes_api_key) or self.reply_base_url.rstrip("/") != DEFAULT_REPLY_BASE_URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, fresh: bool = False) -> "Settings":

@@ -231,17 +231,17 @@ class Container:
     @cached_property
     def reply_model(self):
         s = self.settings
-        if s.chutes_api_key:
-            from .adapters.chutes import ChutesReplyModel
+        if s.reply_backend_configured:
+            from .adapters.openai_chat import OpenAIChatReplyModel
 
-            return ChutesReplyModel(
+            return OpenAIChatReplyModel(
                 api_key=s.chutes_api_key, primary_model=s.primary_llm_model,
-                fallback_model=s.fallback_llm_model, base_url=s.chutes_base_url,
+                fallback_model=s.fallback_llm_model, base_url=s.reply_base_url,
                 api_key_source=self.secret_source("chutes_api_key"),
             )
         from .adapters.offline_models import OfflineReplyModel
 
-        log.warning("CHUTES_API_KEY is not set: replies come from the offline responder")
+        log.warning("no reply model configured (CHUTES_API_KEY, REPLY_BASE_URL): replies come from the offline responder")
         return OfflineReplyModel()
 
     @cached_property
@@ -590,7 +590,8 @@ class Container:
 
         s = self.settings
         providers = {
-            "reply_model": (s.chutes_api_key, s.chutes_base_url, "offline responder (no CHUTES_API_KEY)"),
+            "reply_model": (s.reply_backend_configured, s.reply_base_url,
+                            "offline responder (no CHUTES_API_KEY or REPLY_BASE_URL)"),
             "fast_model": (s.groq_api_key, "https://api.groq.com/openai/v1", "offline scorer (no GROQ_API_KEY)"),
             "embeddings": (s.gemini_api_key, "https://generativelanguage.googleapis.com",
                            "local embedder (no GEMINI_API_KEY)"),

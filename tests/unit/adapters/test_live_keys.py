@@ -16,7 +16,7 @@ from moto import mock_aws
 from qdrant_client import QdrantClient
 
 from companion import config
-from companion.adapters.chutes import ChutesReplyModel
+from companion.adapters.openai_chat import OpenAIChatReplyModel
 from companion.adapters.discord_rest import DiscordRestClient
 from companion.adapters.gemini import GeminiEmbedder
 from companion.adapters.groq_fast import GroqFastModel
@@ -70,7 +70,7 @@ def providers(recorded):
     return {
         "chutes": (
             Provider("chutes", bearer, chat_answer(recorded, httpx2), openai_401(httpx2)),
-            lambda source, handler: ChutesReplyModel(
+            lambda source, handler: OpenAIChatReplyModel(
                 api_key="key-1", primary_model="m", base_url="https://llm.chutes.test/v1", max_retries=0,
                 http_client=httpx2.Client(transport=httpx2.MockTransport(handler)), api_key_source=source),
             lambda adapter: adapter.reply(CONTEXT).text,

@@ -91,6 +91,16 @@ def operator_control(name: str, arg: str, security, user_id: str) -> str:
     return f"[incident {incident} marked a false positive; user {user_id} is now at level {level}]"
 
 
+def reply_backend(settings) -> str:
+    """Which model answers: said once at start, so a mistyped REPLY_BASE_URL is seen at once."""
+    if not settings.reply_backend_configured:
+        return ("replies from the offline responder; REPLY_BASE_URL and PRIMARY_LLM_MODEL "
+                "point it at a model server (README, \"Any model backend\")")
+    fallback = settings.fallback_llm_model
+    also = f", then {fallback}" if fallback and fallback != settings.primary_llm_model else ""
+    return f"replies from {settings.primary_llm_model}{also} at {settings.reply_base_url}"
+
+
 def save_attachment(data_dir: Path, filename: str, data: bytes) -> Path:
     folder = data_dir / "exports"
     folder.mkdir(parents=True, exist_ok=True)
@@ -165,12 +175,13 @@ def main(argv: list[str] | None = None) -> int:
 
     start_at = datetime.fromisoformat(args.clock_start) if args.clock_start else None
     try:
-        runtime = LocalRuntime(Path(args.data_dir), start_at=start_at)
+        runtime = LocalRuntime(Path(args.data_dir), start_at=start_at, provider_env=os.environ)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
         print(f"make run: cannot start: {explain(exc, args.verbose)}", file=sys.stderr)
         return 1
+    print(f"[{reply_backend(runtime.container.settings)}]", file=sys.stderr)
     if runtime.adopted_postgres:
         print(f"(adopted the PostgreSQL server a previous run left running, pid {runtime.adopted_postgres}; "
               "it stops when this run ends)", file=sys.stderr)

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from nacl.signing import SigningKey
 
@@ -34,6 +34,12 @@ from .functions import REPO_ROOT, load_handler
 from .lambda_context import LocalLambdaContext
 
 LOCAL_APPLICATION_ID = "100000000000000000"
+# What `make run` takes from the environment: the model providers (README, "Any model backend").
+# Everything else is embedded: a deployment's DATABASE_URL or QDRANT_URL in the shell is ignored.
+PROVIDER_SETTINGS = (
+    "chutes_api_key", "reply_base_url", "primary_llm_model", "fallback_llm_model",
+    "groq_api_key", "scoring_llm_model", "security_llm_model", "gemini_api_key",
+)
 DATABASE = "companion"
 
 
@@ -148,6 +154,14 @@ def start_postgres(pgdata: Path) -> tuple[Any, str, int | None]:
     return server, server.get_uri(DATABASE), adopted
 
 
+def provider_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The model providers' settings among ``env`` (only ``PROVIDER_SETTINGS``), as Settings
+    fields: an empty variable counts (``FALLBACK_LLM_MODEL=`` turns the fallback model off)."""
+    chosen = {name.upper(): env[name.upper()] for name in PROVIDER_SETTINGS if name.upper() in env}
+    values = Settings.from_env(chosen)
+    return {name: getattr(values, name) for name in PROVIDER_SETTINGS if name.upper() in chosen}
+
+
 def signing_key(path: Path) -> SigningKey:
     """The local stand-in for Discord's signing key, kept between runs."""
     if path.exists():
@@ -201,10 +215,13 @@ class LocalRuntime:
         overrides: dict[str, Any] | None = None,
         frozen_at: datetime | None = None,
         start_at: datetime | None = None,
+        provider_env: Mapping[str, str] | None = None,
     ):
         """``overrides`` replace container components (see Container): tests use them to run the
         production provider adapters against recorded fakes of the providers' HTTP APIs.
-        ``frozen_at``: the clock stands still there and moves only with :wait (tests)."""
+        ``frozen_at``: the clock stands still there and moves only with :wait (tests).
+        ``provider_env``: environment variables naming model providers (``PROVIDER_SETTINGS``;
+        `make run` passes its environment); without it every model is the offline one."""
         if data_dir.exists() and not data_dir.is_dir():
             raise LocalRuntimeError(f"{data_dir} is a file, not a data folder; set COMPANION_DATA_DIR to a folder")
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -224,6 +241,7 @@ class LocalRuntime:
         self.sink = LocalDiscordSink()
         self.queue = InProcessTurnQueue()
         settings = Settings(
+            **provider_settings(provider_env or {}),
             database_url=database_url,
             # No Qdrant by default: memories are searched in PostgreSQL (pgvector + BM25), which
             # scales where Qdrant local mode does not (README, "Recall"); ":memory:" or a path

@@ -1,4 +1,8 @@
-"""The reply model in production: Chutes' OpenAI-compatible chat API through the ``openai`` SDK.
+"""The reply model: any OpenAI-compatible chat completions API through the ``openai`` SDK.
+
+Chutes in production by default; any server that speaks ``POST {base}/chat/completions`` works
+the same way (Ollama, LM Studio, vLLM, llama.cpp's server: README, "Any model backend"). A local
+server usually needs no key: the SDK is then given a placeholder, which such servers ignore.
 
 The primary model is tried first; when it fails (after the SDK's own retries) or answers with
 nothing, the fallback model gets the same messages and the reply is marked ``fallback_used`` so
@@ -17,6 +21,7 @@ import logging
 import re
 from typing import Any, Callable
 
+from ..config import DEFAULT_REPLY_BASE_URL
 from ..domain.deadline import DeadlineExceeded, call_timeout, current
 from ..domain.models import Reply, ReplyContext
 from ..ports import ProviderError
@@ -24,20 +29,20 @@ from .live_key import LiveKey
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://llm.chutes.ai/v1"
+NO_KEY = "no-key"  # sent as the bearer token to a server that asks for none (the SDK needs one)
 PRIMARY_SHARE = 0.6  # of the time left, when a fallback model waits behind the primary
 # Some open models think out loud between these tags; the user never sees that part.
 _THINKING = re.compile(r"<think>.*?</think>\s*", re.DOTALL)
 
 
-class ChutesReplyModel:
+class OpenAIChatReplyModel:
     def __init__(
         self,
         *,
         api_key: str,
         primary_model: str,
         fallback_model: str | None = None,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str = DEFAULT_REPLY_BASE_URL,
         timeout: float = 20.0,
         max_retries: int = 1,
         temperature: float = 0.8,
@@ -49,6 +54,8 @@ class ChutesReplyModel:
 
         # The worker has 60 s per batch of up to 10 turns' worth of work; two models with one
         # retry each must fit well inside that, hence the short timeout.
+        api_key = api_key or NO_KEY
+        self.base_url = base_url
         client = OpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries,
             http_client=http_client,
@@ -76,7 +83,7 @@ class ChutesReplyModel:
             except DeadlineExceeded as error:
                 failures.append(f"{model}: {error}")
                 break
-            except openai.OpenAIError as error:
+            except (openai.OpenAIError, ValueError) as error:  # ValueError: a 200 whose body is not JSON
                 failures.append(f"{model}: {type(error).__name__}: {error}")
                 log.warning("reply model %s failed: %s", model, error)
                 continue

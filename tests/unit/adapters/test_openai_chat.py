@@ -1,11 +1,11 @@
-"""The Chutes reply model against recorded OpenAI-compatible wire shapes (no live calls).
+"""The OpenAI-compatible reply model (Chutes by default) against recorded wire shapes (no live calls).
 openai 3.x ships its own httpx fork (httpx2), so its mock transport comes from there."""
 import json
 
 import httpx2
 import pytest
 
-from companion.adapters.chutes import ChutesReplyModel
+from companion.adapters.openai_chat import OpenAIChatReplyModel
 from companion.domain.models import ReplyContext
 from companion.ports import ProviderError
 
@@ -19,7 +19,7 @@ CONTEXT = ReplyContext(
 
 def model_answering(handler, **kwargs):
     transport = httpx2.MockTransport(handler)
-    return ChutesReplyModel(
+    return OpenAIChatReplyModel(
         api_key="cpk_test", primary_model=PRIMARY, fallback_model=FALLBACK,
         base_url="https://llm.chutes.test/v1", max_retries=0,
         http_client=httpx2.Client(transport=transport), **kwargs,
