@@ -282,6 +282,8 @@ class MemoryStore(Protocol):
     def list_memories(self, user_id: str, memory_type: str, limit: int,
                       before: tuple[datetime, str] | None = None) -> list[Memory]: ...
 
+    def pinned_memories(self, user_id: str, limit: int) -> list[Memory]: ...
+
 
 # --- the user's control over their data (issue 8): forget, forget-me, export ------------------
 

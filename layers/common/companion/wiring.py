@@ -405,7 +405,15 @@ class Container:
             profiles=self.profile_repo, users=self.users, memory=self.memory, personality=self.personality,
             replies=self.reply_channel, clock=self.clock, control=self.memory_control,
             conflicts=self.conflicts, consolidation=self.consolidation, settings=self.user_settings,
+            pinned=self.pinned_facts,
         )
+
+    @cached_property
+    def pinned_facts(self):
+        from .services.pinned import PinnedFacts
+
+        return PinnedFacts(memory=self.memory, users=self.users, security=self.security,
+                           new_memory=self.new_memory, clock=self.clock)
 
     @cached_property
     def turns(self):

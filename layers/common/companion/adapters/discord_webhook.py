@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT = 1, 2, 3
 PONG, CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE = 1, 4, 5, 6
 EPHEMERAL = 1 << 6
-PRIVATE_COMMANDS = {"memories", "personality", "forget", "forget-me", "export", "why", "settings"}  # only the invoking user sees
+PRIVATE_COMMANDS = {"memories", "personality", "forget", "forget-me", "export", "why", "settings", "remember"}  # only the invoking user sees
 # Buttons the companion shows, by custom_id: pressing one runs this command with these options.
 BUTTONS = {"forget-me:confirm": ("forget-me", {"confirm": "yes"})}
 MAX_BODY_BYTES = 64 * 1024

@@ -1,7 +1,7 @@
 """The slash commands, as registered with Discord (application command objects)."""
 from __future__ import annotations
 
-from .models import MAX_MESSAGE_CHARS
+from .models import MAX_FACT_CHARS, MAX_MESSAGE_CHARS
 
 STRING = 3  # application command option type
 GUILD, BOT_DM = 0, 1  # interaction contexts
@@ -23,6 +23,15 @@ SLASH_COMMANDS = [
         "options": [{
             "type": STRING, "name": "query", "description": "What to look for (leave out for the newest memories)",
             "required": False, "max_length": 200,
+        }],
+    },
+    {
+        "name": "remember",
+        "description": "Pin a fact for your companion to keep word for word (only you see the answer)",
+        "contexts": [GUILD, BOT_DM],
+        "options": [{
+            "type": STRING, "name": "fact", "description": "What to keep, e.g. my sister's birthday is 3 May",
+            "required": True, "max_length": MAX_FACT_CHARS,
         }],
     },
     {

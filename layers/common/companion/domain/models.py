@@ -11,8 +11,9 @@ if TYPE_CHECKING:
     from .pad import PAD
     from .personality import BigFive
 
-COMMANDS = ("companion", "memories", "personality", "forget", "forget-me", "export", "why", "settings")
+COMMANDS = ("companion", "memories", "personality", "forget", "forget-me", "export", "why", "settings", "remember")
 MAX_MESSAGE_CHARS = 4000  # Discord's own limit on a string option is 6000; we keep turns small
+MAX_FACT_CHARS = 500  # a pinned fact (/remember) is kept word for word and recalled into prompts
 
 
 class InvalidTurn(ValueError):
@@ -97,6 +98,7 @@ class Memory:
     score: float = 0.0  # the recall score it was ranked by (domain.recall.memory_score)
     valid_to: datetime | None = None  # set when a newer fact replaced this one (kept as history)
     consolidated_into: str | None = None  # the semantic memory this one was summarised into
+    pinned: bool = False  # the person asked to keep it (/remember): never re-scored, summarised or merged
 
     @property
     def short_id(self) -> str:
@@ -189,6 +191,7 @@ class MemoryRecord:
     search_text: str | None = None  # the indexed text (domain.memory_text.indexed_text)
     search_terms: str = ""  # its stemmed content terms (domain.lexical)
     recipe_version: int | None = None
+    pinned: bool = False  # a fact the person asked to keep (/remember; migration 084)
 
     def payload(self) -> dict[str, Any]:
         return {

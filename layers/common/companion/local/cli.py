@@ -1,6 +1,6 @@
 """`make run`: talk to your companion on this machine.
 
-A plain line is `/companion message:<line>`; `/memories <query>`, `/personality` and
+A plain line is `/companion message:<line>`; `/remember <fact>`, `/memories <query>`, `/personality` and
 `/settings [proactive:on|off] [quiet_hours:23-7] [timezone:Europe/Berlin]` are those commands.
 Lines starting with `:` are controls of this local runtime and never reach the companion:
 `:as NAME` speaks as another Discord user (a stable id derived from NAME), `:as` alone returns to
@@ -33,6 +33,8 @@ def parse_line(line: str) -> tuple[str, dict[str, str]]:
     rest = rest.strip()
     if command in ("memories", "forget"):
         return command, {"query": rest.removeprefix("query:").strip()}
+    if command == "remember":
+        return command, {"fact": rest.removeprefix("fact:").strip()}
     if command == "companion":
         return command, {"message": rest.removeprefix("message:").strip()}
     if command == "settings":  # several options: `/settings proactive:off timezone:Europe/Berlin`
@@ -186,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"(adopted the PostgreSQL server a previous run left running, pid {runtime.adopted_postgres}; "
               "it stops when this run ends)", file=sys.stderr)
     if interactive:
-        print("Ready. Type a message, /memories <query>, /personality, /forget <id or words>, /export, "
+        print("Ready. Type a message, /remember <fact>, /memories <query>, /personality, /forget <id or words>, /export, "
               "/forget-me, /settings, :as NAME, :wait 3d, or Ctrl-D to quit.", file=sys.stderr)
     speaker = Speaker(args.user_id, args.username)
     try:

@@ -1,5 +1,5 @@
-"""The slash commands other than /companion: /memories, /personality, /settings, and the user's
-control over their data (/forget, /forget-me, /export, /why).
+"""The slash commands other than /companion: /memories, /personality, /settings, /remember, and
+the user's control over their data (/forget, /forget-me, /export, /why).
 
 None of them is a conversation: they read (or delete) the user's state and answer by editing the
 deferred reply. ``TurnService`` runs them under the same deadline as a turn.
@@ -18,10 +18,12 @@ from .conflicts import ConflictService
 from .memory import MemoryService
 from .memory_control import ControlReply, MemoryControlService
 from .personality import PersonalityService
+from .pinned import PinnedFacts
 from .settings import SettingsService
 from .users import UserService
 
 MEMORIES_SHOWN = 5  # /memories lists this many best matches
+PINNED_SHOWN = 10  # /memories without a query lists this many pinned facts first
 
 
 class CommandService:
@@ -38,6 +40,7 @@ class CommandService:
         conflicts: ConflictService,
         consolidation: ConsolidationService,
         settings: SettingsService,
+        pinned: PinnedFacts,
     ):
         self.profiles = profiles
         self.users = users
@@ -49,6 +52,7 @@ class CommandService:
         self.conflicts = conflicts
         self.consolidation = consolidation
         self.settings = settings  # /settings
+        self.pinned = pinned  # /remember (services/pinned.py)
         self._handlers: dict[str, Callable[[Turn], ControlReply]] = {
             "memories": self.memories,
             "personality": self.personality_card,
@@ -57,6 +61,7 @@ class CommandService:
             "forget-me": self.forget_me,
             "export": lambda turn: self.control.export(turn.user_id),
             "why": lambda turn: self.control.why(turn.user_id),
+            "remember": lambda turn: self.pinned.remember(turn),
         }
 
     def handles(self, command: str) -> bool:
@@ -91,24 +96,34 @@ class CommandService:
         return ControlReply("\n".join(lines))
 
     def _newest_memories(self, user_id: str) -> ControlReply:
-        """``/memories`` with nothing to look for: what the companion took in last, facts and
-        summaries alike (current ones only: a superseded fact shows under its successor)."""
+        """``/memories`` with nothing to look for: the pinned facts, then what the companion took
+        in last, facts and summaries alike (current ones only: a superseded fact shows under its
+        successor)."""
+        pinned = self.memory.pinned_memories(user_id, limit=PINNED_SHOWN)
         newest = sorted(
             (m for kind in ("episodic", "semantic")
-             for m in self.memory.list_memories(user_id, kind, limit=MEMORIES_SHOWN)),
+             for m in self.memory.list_memories(user_id, kind, limit=MEMORIES_SHOWN + len(pinned))
+             if not m.pinned),
             key=lambda m: m.created_at, reverse=True)[:MEMORIES_SHOWN]
-        if not newest:
+        if not newest and not pinned:
             return ControlReply("I don't have any memories of you yet.")
         sources = self.consolidation.sources_of(user_id, newest)
-        lines = ["What I remember most recently (to look for something: `/memories query: my dog`):"]
-        lines += [self._memory_line(m, len(sources.get(m.id, ()))) for m in newest]
+        lines = []
+        if pinned:
+            lines.append("Pinned (you asked me to keep these):")
+            lines += [self._memory_line(m, 0) for m in pinned]
+        if newest:
+            lines.append("What I remember most recently (to look for something: `/memories query: my dog`):")
+            lines += [self._memory_line(m, len(sources.get(m.id, ()))) for m in newest]
         return ControlReply("\n".join(lines))
 
     @staticmethod
     def _memory_line(m: Memory, summarised: int) -> str:
         said = "I said: " if m.author == COMPANION else ""
         made_of = f", summary of {summarised} memories" if summarised else ""
-        return f"• `{m.short_id}` {said}{m.content} ({m.created_at:%d %b %Y}, importance {m.importance:.2f}{made_of})"
+        pin = "📌 " if m.pinned else ""
+        kept = "pinned" if m.pinned else f"importance {m.importance:.2f}"
+        return f"• {pin}`{m.short_id}` {said}{m.content} ({m.created_at:%d %b %Y}, {kept}{made_of})"
 
     def personality_card(self, turn: Turn) -> ControlReply:
         now = self.clock()

@@ -120,6 +120,7 @@ class MemoryService:
         caption: str | None = None,
         context: str | None = None,
         importance: float | None = None,
+        pinned: bool = False,
     ) -> MemoryRecord:
         """Everything a memory needs from providers (embedding, importance), computed before the
         database transaction that persists it. The memory is indexed as
@@ -128,7 +129,8 @@ class MemoryService:
 
         Provider outages do not lose the memory: without an embedder it is saved unembedded
         (``index_pending`` finishes it later; ``defer_embedding`` skips trying again when the
-        caller has just seen the embedder fail); without a scorer it gets the heuristic score."""
+        caller has just seen the embedder fail); without a scorer it gets the heuristic score.
+        ``pinned``: a fact the person asked to keep (/remember); give it its importance (1.0)."""
         search_text = indexed_text(content, author_name=author_name or author, when=now, caption=caption)
         embedding_input = embedding_input or embedding_text(search_text, context)
         if vector is None and not defer_embedding:
@@ -159,6 +161,7 @@ class MemoryService:
             search_text=search_text,
             search_terms=lexical_terms(search_text),
             recipe_version=RECIPE_VERSION,
+            pinned=pinned,
         )
 
     def score_stored(self, user_id: str, memory_id: str) -> bool:
@@ -168,6 +171,8 @@ class MemoryService:
         memory = self.memories.memories_by_ids(user_id, [memory_id]).get(memory_id)
         if memory is None:
             return False
+        if memory.pinned:  # the person said it matters: it keeps 1.0
+            return True
         try:
             importance = self.scorer.score(memory.content, {"user_id": user_id, "memory_type": memory.memory_type})
         except ProviderError as error:
@@ -178,7 +183,8 @@ class MemoryService:
 
     def remember(self, user_id: str, items: Sequence[dict], now: datetime | None = None) -> list[MemoryRecord]:
         """Write memories outside a turn (imports, benchmarks): each item has ``memory_id``,
-        ``content``, ``now`` and optionally author, author_name, caption, context. Embedded in one
+        ``content``, ``now`` and optionally author, author_name, caption, context, importance,
+        pinned. Embedded in one
         batch, persisted in one transaction, then indexed."""
         texts, prepared = [], []
         for item in items:
@@ -195,7 +201,7 @@ class MemoryService:
                 user_id, item["content"], memory_id=item["memory_id"], now=item["now"], vector=vector,
                 embedding_input=text, defer_embedding=vector is None, author=item.get("author", USER),
                 author_name=item.get("author_name"), caption=item.get("caption"), context=item.get("context"),
-                importance=item.get("importance")))
+                importance=item.get("importance"), pinned=item.get("pinned", False)))
         self.memories.insert_memories(user_id, prepared)
         self.index(user_id, prepared, now or max((r.created_at for r in prepared), default=datetime.now()))
         return prepared
@@ -337,6 +343,7 @@ class MemoryService:
                 id=row["id"], user_id=row["user_id"], content=row["content"], memory_type=row["memory_type"],
                 importance=row["importance"], created_at=row["created_at"], access_count=row["access_count"],
                 author=row["author"], similarity=similarity.get(row["id"], 0.0), score=float(score_array[i]),
+                pinned=row["pinned"],
             ))
         if record_access and chosen:
             self._pending_access.setdefault((user_id, now), set()).update(m.id for m in chosen)
@@ -361,6 +368,10 @@ class MemoryService:
             return self.fallback.rankings(model, user_id, vector, terms, limit)
 
     # --- listing -----------------------------------------------------------------------------
+
+    def pinned_memories(self, user_id: str, *, limit: int) -> list[Memory]:
+        """The facts the person asked to keep (/remember), newest first."""
+        return self.memories.pinned_memories(user_id, limit)
 
     def list_memories(self, user_id: str, memory_type: str, *, limit: int,
                       before: tuple[datetime, str] | None = None) -> list[Memory]:

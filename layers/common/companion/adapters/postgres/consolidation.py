@@ -16,12 +16,13 @@ class ConsolidationRepository:
         self.db = db
 
     def unconsolidated_episodic(self, user_id: str, limit: int) -> list[Memory]:
-        """Current episodic memories not yet in a summary, newest first."""
+        """Current episodic memories not yet in a summary, newest first; never a pinned fact
+        (the person asked to keep it as they said it)."""
         with self.db.scoped(user_id) as conn:
             rows = conn.execute(
                 f"""SELECT {_COLUMNS} FROM memories
                     WHERE user_id = %s AND memory_type = 'episodic' AND valid_to IS NULL
-                      AND consolidated_into IS NULL
+                      AND consolidated_into IS NULL AND NOT pinned
                     ORDER BY created_at DESC LIMIT %s""",
                 (user_id, limit),
             ).fetchall()
@@ -33,7 +34,7 @@ class ConsolidationRepository:
         with self.db.scoped(user_id) as tx:
             free = len(tx.execute(
                 """SELECT id FROM memories WHERE user_id = %s AND id = ANY(%s::uuid[])
-                   AND consolidated_into IS NULL AND valid_to IS NULL FOR UPDATE""",
+                   AND consolidated_into IS NULL AND valid_to IS NULL AND NOT pinned FOR UPDATE""",
                 (user_id, list(source_ids)),
             ).fetchall())
             if free != len(source_ids):

@@ -14,7 +14,7 @@ from ...ports import Rankings, VectorHit
 from . import vectors
 from .database import Database, as_array
 
-_MEMORY_COLUMNS = "id::text, user_id, content, memory_type, importance, created_at, access_count, author"
+_MEMORY_COLUMNS = "id::text, user_id, content, memory_type, importance, created_at, access_count, author, pinned"
 _M_COLUMNS = ", ".join(f"m.{c}" for c in _MEMORY_COLUMNS.split(", "))
 # The lexical leg ranks about this many candidate memories at most. Query terms are taken rarest
 # first while their memories fit; a term too common to fit (a name said in every other memory, a
@@ -36,8 +36,8 @@ class MemoryRepository:
             """INSERT INTO memories (id, user_id, memory_type, content, importance, created_at,
                    last_accessed, embedding_model, embedding_dim, embedding, embedding_input,
                    source_interaction_id, valid_from, author, author_name, caption, context_text,
-                   search_text, search_terms, recipe_version)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                   search_text, search_terms, recipe_version, pinned)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                ON CONFLICT (id) DO NOTHING""",
             (
                 record.id, record.user_id, record.memory_type, record.content, record.importance,
@@ -48,7 +48,7 @@ class MemoryRepository:
                 None if embedded else (record.embedding_input or record.content),
                 source_interaction_id, record.created_at, record.author, record.author_name,
                 record.caption, record.context_text, record.search_text, record.search_terms,
-                record.recipe_version,
+                record.recipe_version, record.pinned,
             ),
         )
 
@@ -201,8 +201,9 @@ class MemoryRepository:
                 )
 
     def set_importance(self, user_id: str, memory_id: str, importance: float) -> None:
+        """A pinned fact keeps the importance it was pinned with (1.0)."""
         with self.db.scoped(user_id) as conn:
-            conn.execute("UPDATE memories SET importance = %s WHERE user_id = %s AND id = %s::uuid",
+            conn.execute("UPDATE memories SET importance = %s WHERE user_id = %s AND id = %s::uuid AND NOT pinned",
                          (importance, user_id, memory_id))
 
     def record_memory_access(self, user_id: str, memory_ids: Sequence[str], now: datetime) -> None:
@@ -234,6 +235,17 @@ class MemoryRepository:
                     WHERE user_id = %s AND memory_type = %s AND valid_to IS NULL {where}
                     ORDER BY created_at DESC, id DESC LIMIT %s""",
                 (user_id, memory_type, *params, limit),
+            ).fetchall()
+        return [Memory(**row) for row in rows]
+
+    def pinned_memories(self, user_id: str, limit: int) -> list[Memory]:
+        """The user's current pinned facts (/remember), newest first (migration 084's index)."""
+        with self.db.scoped(user_id) as conn:
+            rows = conn.execute(
+                f"""SELECT {_MEMORY_COLUMNS} FROM memories
+                    WHERE user_id = %s AND pinned AND valid_to IS NULL
+                    ORDER BY created_at DESC LIMIT %s""",
+                (user_id, limit),
             ).fetchall()
         return [Memory(**row) for row in rows]
 
