@@ -1,6 +1,7 @@
 """Turn-level recall on LoCoMo through the product's own memory path.
 
     .venv/bin/python benchmarks/locomo_recall.py [--data PATH] [--conversations N] [--index postgres|qdrant]
+                                                 [--through-index]
 
 Starts the embedded engines in a temporary folder (PostgreSQL with pgvector; Qdrant local mode
 with --index qdrant), writes every turn of every session through MemoryService's write path (one
@@ -81,9 +82,17 @@ def main(argv=None) -> None:
     parser.add_argument("--user-turns-only", action="store_true",
                         help="store only the first speaker's turns (the user's): as a companion that does not "
                              "remember its own replies; compare the user-evidence subset with and without")
+    parser.add_argument("--through-index", action="store_true",
+                        help="search every user through PostgreSQL's HNSW index (binary codes, re-ranked), "
+                             "not exactly: LoCoMo's users are below the size where the index takes over")
     args = parser.parse_args(argv)
 
     from companion.local.runtime import LocalRuntime
+
+    if args.through_index:
+        from companion.adapters.postgres import vectors
+
+        vectors.APPROXIMATE_FROM = 0
 
     data = json.loads(Path(args.data).read_text())[: args.conversations]
     results = []  # (conversation index, category, {cutoff: recall}, evidence all the user's turns)
@@ -169,6 +178,7 @@ def main(argv=None) -> None:
         "held_out": {"questions": len(held_out), **summary(held_out)},
         "user_evidence": {"questions": len(user_evidence), **summary(user_evidence)},
         "stored": "user turns only" if args.user_turns_only else "both speakers",
+        "dense_search": "index" if args.through_index else "exact below 1000 memories",
         "search_p50_ms": round(percentile(search_ms, .5), 1),
         "search_p95_ms": round(percentile(search_ms, .95), 1),
         "write_per_turn_ms": round(statistics.mean(write_ms), 1) if write_ms else 0.0,

@@ -146,7 +146,7 @@ def insert_vectors(db_admin, user_id, count, rng, basis):
             [(str(uuid.uuid4()), user_id, MODEL, str(v.astype(np.float32).tolist())) for v in vecs])
 
 
-def test_a_large_user_is_searched_through_the_hnsw_index_and_matches_exact(repo, db_admin):
+def test_a_large_user_is_searched_through_the_binary_hnsw_index_and_matches_exact(repo, db_admin):
     rng = np.random.default_rng(7)
     basis = rng.normal(size=(16, 384))
     insert_vectors(db_admin, "big", 1500, rng, basis)
@@ -159,7 +159,7 @@ def test_a_large_user_is_searched_through_the_hnsw_index_and_matches_exact(repo,
                                       vector=query.astype(np.float32), limit=10)
         statement, params = recording.statements[-1]
         plan = "\n".join(r["QUERY PLAN"] for r in conn.execute(sql.SQL("EXPLAIN ") + statement, params))
-    assert "idx_memories_hnsw_384" in plan
+    assert "idx_memories_binary_384" in plan, plan
     exact = db_admin.execute(
         """SELECT id::text AS id FROM memories WHERE user_id = 'big'
            ORDER BY embedding <=> %s::vector LIMIT 10""", (str(query.astype(np.float32).tolist()),)).fetchall()

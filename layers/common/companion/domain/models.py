@@ -194,11 +194,12 @@ class MemoryRecord:
     pinned: bool = False  # a fact the person asked to keep (/remember; migration 084)
 
     def payload(self) -> dict[str, Any]:
+        """What the search index keeps beside the vectors: the owner it filters on and a few
+        labels. Not the words (PostgreSQL has them; a copy in the index would be one more to
+        erase) nor the importance (rescored after indexing, so a copy would go stale)."""
         return {
             "user_id": self.user_id,
-            "content": self.content,
             "memory_type": self.memory_type,
-            "importance": self.importance,
             "created_at": self.created_at.isoformat(),
             "author": self.author,
         }

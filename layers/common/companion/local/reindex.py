@@ -1,5 +1,7 @@
 """Rebuild memories' indexed text, terms and vectors (after the memory-text recipe or the
-embedding model changed), then the search index, for every user (or one).
+embedding model changed), then the search index, for every user (or one); and move the search
+index to its current layout when Qdrant still holds an earlier one (its float32 collection:
+every memory is put into the current collection from PostgreSQL, then the old one is deleted).
 
     .venv/bin/python -m companion.local.reindex [--user-id ID] [--data-dir .local]
 
@@ -23,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
+    from ..adapters.qdrant_store import collection_name
     from ..domain.memory_text import RECIPE_VERSION
     from ..wiring import Container, Settings, utc_now
 
@@ -43,6 +46,14 @@ def main(argv: list[str] | None = None) -> int:
             total += done
             print(f"{user_id}: {done} memories re-indexed", file=sys.stderr)
         print(f"re-indexed {total} memories of {len(users)} users (recipe {RECIPE_VERSION})")
+        if not args.user_id and container.search_index is container.vector_store:
+            legacy = container.vector_store.legacy_collections(container.embedder.model_id)
+            if legacy:
+                progress = container.vector_index_rebuild.run()
+                left = container.vector_store.legacy_collections(container.embedder.model_id)
+                print(f"moved {progress.memories} memories of {progress.users} users from {', '.join(legacy)} "
+                      f"to {collection_name(container.embedder.model_id)}"
+                      + (f"; {', '.join(left)} kept: some memories are not indexed yet, run it again" if left else ""))
     finally:
         if runtime is not None:
             runtime.close()

@@ -226,7 +226,8 @@ class MemoryService:
 
     def index_pending(self, user_id: str, now: datetime) -> int:
         """Finish memories an outage (or a deferred write) left behind: embed the unembedded,
-        index the unindexed. Returns how many were indexed; never raises for a provider still down."""
+        index the unindexed, one batch (callers that must finish loop until it returns 0).
+        Returns how many were indexed; never raises for a provider still down."""
         pending = self.memories.unembedded_memories(user_id)
         if pending:
             try:

@@ -1,8 +1,10 @@
 """Rebuilds the vector index (Qdrant) from PostgreSQL, the source of truth.
 
-For the day Qdrant's data is lost, or restored from a snapshot older than the database: every
-memory is marked unindexed, then each user's memories are put back with the vectors PostgreSQL
-stores (memories an embedder outage left without one are embedded on the way). Resumable: a run
+For the day Qdrant's data is lost, or restored from a snapshot older than the database, or its
+layout changed: every memory is marked unindexed, then each user's memories are put back with
+the vectors PostgreSQL stores (memories an embedder outage left without one are embedded on the
+way); once none is left out, the collections of an earlier layout are deleted
+(adapters/qdrant_store.py). Resumable: a run
 stops before its time budget and returns the cursor to continue from (the Lambda entry point is
 the migrate function's {"action": "reindex-vectors"}; docs/OPERATIONS.md, "Restore drill").
 """
@@ -39,6 +41,16 @@ class VectorIndexRebuild:
         self.monotonic = monotonic
         self.page = page
 
+    def _retire_legacy(self) -> None:
+        """Once every memory is in the current layout, an earlier layout's collection can go."""
+        model = self.memory.embedder.model_id
+        left = self.maintenance.count_unindexed(model)
+        if left:
+            log.warning("vector index: %d memories not indexed yet; the earlier layout stays", left)
+            return
+        for name in self.store.retire_legacy(model):
+            log.info("vector index: retired %s, an earlier layout", name)
+
     def run(self, *, after_user: str | None = None, budget_seconds: float | None = None) -> ReindexProgress:
         """Start over (after_user None: forget the whole index first) or continue after a user."""
         started = self.monotonic()
@@ -52,10 +64,12 @@ class VectorIndexRebuild:
         while True:
             batch = self.maintenance.users_with_memories(cursor, self.page)
             if not batch:
+                self._retire_legacy()
                 return ReindexProgress(users, memories, None, marked)
             for user_id in batch:
                 if budget_seconds is not None and self.monotonic() - started > budget_seconds:
                     return ReindexProgress(users, memories, cursor, marked)
-                memories += self.memory.index_pending(user_id, self.clock())
+                while moved := self.memory.index_pending(user_id, self.clock()):
+                    memories += moved
                 users += 1
                 cursor = user_id

@@ -24,3 +24,12 @@ class MaintenanceRepository:
         snapshot); returns how many. PostgreSQL keeps the vectors, so nothing is re-embedded."""
         with self.db.unscoped() as conn:
             return conn.execute("UPDATE memories SET indexed_at = NULL WHERE indexed_at IS NOT NULL").rowcount
+
+    def count_unindexed(self, embedding_model: str) -> int:
+        """Memories of this model that carry a vector but are not in the vector index."""
+        with self.db.unscoped() as conn:
+            row = conn.execute(
+                "SELECT count(*) AS n FROM memories WHERE indexed_at IS NULL AND embedding_model = %s",
+                (embedding_model,),
+            ).fetchone()
+        return int(row["n"])

@@ -90,14 +90,16 @@ class MemoryRepository:
                 (now, user_id, list(memory_ids)),
             )
 
-    def unindexed_memories(self, user_id: str, embedding_model: str) -> list[MemoryRecord]:
+    def unindexed_memories(self, user_id: str, embedding_model: str, limit: int = 500) -> list[MemoryRecord]:
+        """Up to ``limit`` embedded memories not yet in the search index (after a re-index marked
+        them all, a pass after a turn moves one batch, not a whole history)."""
         with self.db.scoped(user_id) as conn:
             rows = conn.execute(
                 """SELECT id::text, user_id, content, memory_type, importance, embedding_model,
                           embedding AS vector, created_at, author, coalesce(search_terms, '') AS search_terms
                    FROM memories
-                   WHERE user_id = %s AND indexed_at IS NULL AND embedding_model = %s""",
-                (user_id, embedding_model),
+                   WHERE user_id = %s AND indexed_at IS NULL AND embedding_model = %s LIMIT %s""",
+                (user_id, embedding_model, limit),
             ).fetchall()
         return [MemoryRecord(**{**row, "vector": as_array(row["vector"])}) for row in rows]
 
