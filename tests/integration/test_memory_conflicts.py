@@ -55,6 +55,37 @@ def test_coffee_love_then_hate_is_resolved_by_temporal_precedence(runtime, at, d
     assert "no longer true" in listing
 
 
+def test_a_move_that_sounds_nothing_like_the_old_address_still_replaces_it(runtime, at, db_admin):
+    """The issue's case, offline: the two statements score 0.17 on MiniLM, far under any similarity
+    threshold; the job finds the older one by what it is about (where they live) and the
+    heuristic judge reads the change."""
+    at(T0, "I live in Lisbon, it is a lovely city by the sea")
+    at(T0 + timedelta(days=40), "Big news: I moved to Berlin last week, still unpacking boxes")
+
+    [conflict] = conflicts(db_admin)
+    assert conflict["resolution_method"] == "temporal_precedence"
+    assert conflict["conversation_context"]["found_by"] == "fact family"
+    assert "Lisbon -> Berlin" in conflict["description"]
+    listing = runtime.send("memories", {"query": "where do I live"}, user_id=USER).replies[0]
+    assert listing.index("moved to Berlin") < listing.index("I live in Lisbon")
+    assert "no longer true" in listing.split("moved to Berlin", 1)[1]
+
+
+@pytest.mark.parametrize("old, new, query", [
+    ("I work as a nurse at St Mary's", "I started my new job as a teacher today", "my job"),
+    ("My boyfriend Tom and I are doing great", "Tom and I broke up last night", "Tom"),
+    ("I've been vegan for two years", "I started eating fish again", "what do I eat"),
+])
+def test_a_changed_job_relationship_or_habit_puts_the_newer_first(runtime, at, db_admin, old, new, query):
+    at(T0, old)
+    at(T0 + timedelta(days=20), new)
+    [conflict] = conflicts(db_admin)
+    assert conflict["status"] == "resolved"
+    assert memory(db_admin, old)["valid_to"] == memory(db_admin, new)["created_at"]
+    listing = runtime.send("memories", {"query": query}, user_id=USER).replies[0]
+    assert listing.index(new) < listing.index(old)
+
+
 def test_the_reply_model_is_told_the_old_fact_as_the_past(runtime, at, db_admin):
     at(T0, "I live in Lisbon")
     at(T0 + timedelta(days=30), "I moved to Berlin last month")

@@ -411,6 +411,9 @@ class ConflictStore(Protocol):
     def memory_to_check(self, user_id: str, memory_id: str, embedding_model: str) -> tuple[Memory, np.ndarray] | None:
         """A current episodic memory and its stored vector (None: gone, replaced or unembedded)."""
 
+    def current_memories_with_terms(self, user_id: str, terms: list[str], exclude_id: str, limit: int) -> list[Memory]:
+        """The user's current episodic memories holding any of these lexical terms, newest first."""
+
     def record(self, user_id: str, new: Memory, old: Memory, verdict: Any, context: dict[str, Any],
                now: datetime) -> int | None: ...
 

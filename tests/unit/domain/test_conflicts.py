@@ -2,8 +2,9 @@
 import pytest
 
 from companion.domain.conflicts import (
-    AUTO_RESOLVE_CONFIDENCE, candidate_similarity, clarification_answer, heuristic_verdict, parse_model_verdict,
+    AUTO_RESOLVE_CONFIDENCE, candidate_similarity, clarification_answer, parse_model_verdict,
 )
+from companion.domain.contradictions import heuristic_verdict
 
 
 @pytest.mark.parametrize("old, new, kind", [

@@ -3,7 +3,8 @@ heuristic when the model fails or answers with something that is not a verdict."
 from __future__ import annotations
 
 
-from ..domain.conflicts import Verdict, clarification_answer, heuristic_verdict, parse_model_verdict
+from ..domain.conflicts import Verdict, clarification_answer, parse_model_verdict
+from ..domain.contradictions import heuristic_verdict
 from ..domain.prompts import CLARIFICATION_ANSWER_PROMPT, MEMORY_CONFLICT_PROMPT
 from ..ports import FastModel
 from .fast_model_call import ask_fast_model

@@ -1,5 +1,6 @@
-"""Contradictions between memories: the seed's conflict types, a heuristic judge for the common
-shapes, the fast model's verdict parsed, and how each verdict is resolved. Pure: no I/O.
+"""Contradictions between memories: the seed's conflict types, the verdict (the heuristic judge that
+reads it off the statements offline is ``domain.contradictions``), the fast model's verdict parsed,
+and how each verdict is resolved. Pure: no I/O.
 
 A new memory is compared with the user's current memories that are similar to it (see
 ``CANDIDATE_SIMILARITY``). A confident contradiction is resolved by temporal precedence (the
@@ -49,7 +50,7 @@ class Verdict:
 
 NO_CONFLICT = Verdict(False)
 
-# --- the heuristic judge ----------------------------------------------------------------------
+# --- words of a statement (the heuristic judge itself is domain/contradictions.py) -------------
 
 _STOP = set("""a an the i i'm im me my mine we our you your is am are was were be been being to of in on at
 for with and or but so that this these those it its it's there here do does did have has had just really
@@ -61,20 +62,14 @@ _POSITIVE = re.compile(r"\b(love|loves|loved|like|likes|enjoy|enjoys|adore|adore
 _NEGATIVE = re.compile(r"\b(hate|hates|hated|dislike|dislikes|detest|detests|can'?t stand|cannot stand|"
                        r"(?:do|does|did)(?: not|n'?t) (?:like|enjoy|love)|not a fan|tired of|sick of|"
                        r"gave up|quit|stopped)\b")
-_NEGATION = re.compile(r"\b(not|never|no longer|anymore|any more|n't|nt)\b|n't\b")
-_PLACE = re.compile(r"\b(?:live|lives|living|lived|moved|moving|move|relocated|based|settled|staying|stay)\s+"
-                    r"(?:in|to|at)\s+((?:[A-Z][\w'-]+)(?:\s+[A-Z][\w'-]+)*)")
 _NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
 _NUMBER = re.compile(r"\b(\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
-_TIME_WORDS = {"years", "year", "old", "age", "born", "since", "ago", "months", "month", "days", "weeks"}
 _WORD = re.compile(r"[a-z][a-z'-]*")
-
-
 _FEELING_VERBS = re.compile(_POSITIVE.pattern.replace(r"favou?rite|", ""))
 
 
-def _tokens(text: str) -> list[str]:
+def content_tokens(text: str) -> list[str]:
     """Content words in order: no stop words, numbers or feeling verbs (those are compared apart)."""
     text = _NUMBER.sub(" ", text.lower())
     text = _FEELING_VERBS.sub(" ", _NEGATIVE.sub(" ", text))
@@ -82,72 +77,7 @@ def _tokens(text: str) -> list[str]:
 
 
 def _content_words(text: str) -> set[str]:
-    return set(_tokens(text))
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / max(1, len(a | b))
-
-
-def _polarity(text: str) -> int:
-    lowered = text.lower()
-    if _NEGATIVE.search(lowered):
-        return -1
-    if _POSITIVE.search(lowered):
-        return -1 if _NEGATION.search(lowered) else 1
-    return 0
-
-
-def _numbers(text: str) -> list[float]:
-    out = []
-    for token in _NUMBER.findall(text):
-        token = token.lower()
-        out.append(float(_NUMBER_WORDS[token]) if token in _NUMBER_WORDS else float(token))
-    return out
-
-
-def heuristic_verdict(old: str, new: str) -> Verdict:
-    """Judge the common shapes of contradiction without a model: like -> dislike, a changed
-    place, a changed number, a negated statement, one changed detail in the same sentence."""
-    old_tokens, new_tokens = _tokens(old), _tokens(new)
-    old_words, new_words = set(old_tokens), set(new_tokens)
-    shared = old_words & new_words
-    overlap = _jaccard(old_words, new_words)
-
-    old_place, new_place = _PLACE.search(old), _PLACE.search(new)
-    if old_place and new_place and old_place[1].lower() != new_place[1].lower():
-        return Verdict(True, "factual_contradiction",
-                       f"Where they live changed: {old_place[1]} -> {new_place[1]}.", 0.85)
-
-    old_polarity, new_polarity = _polarity(old), _polarity(new)
-    if shared and old_polarity and new_polarity and old_polarity != new_polarity:
-        liked = ", ".join(sorted(shared))
-        return Verdict(True, "preference_conflict",
-                       f"Their feeling about {liked} flipped ({'likes' if old_polarity > 0 else 'dislikes'} -> "
-                       f"{'likes' if new_polarity > 0 else 'dislikes'}).", 0.85)
-
-    old_numbers, new_numbers = _numbers(old), _numbers(new)
-    if old_numbers and new_numbers and set(old_numbers) != set(new_numbers) and overlap >= 0.5 and shared:
-        timeline = bool((old_words | new_words) & _TIME_WORDS)
-        # A changed count or age is often an update ("two cats" -> "three cats") but as often two
-        # different things ("room 5" / "room 6"): ask rather than decide.
-        return Verdict(True, "timeline_inconsistency" if timeline else "factual_contradiction",
-                       f"A number changed ({old_numbers[0]:g} -> {new_numbers[0]:g}) about {', '.join(sorted(shared))}.",
-                       0.6)
-
-    old_negated, new_negated = bool(_NEGATION.search(old.lower())), bool(_NEGATION.search(new.lower()))
-    if old_negated != new_negated and overlap >= 0.5 and len(shared) >= 1:
-        return Verdict(True, "factual_contradiction",
-                       f"One says the opposite of the other about {', '.join(sorted(shared))}.", 0.75)
-
-    # The same sentence with its last detail swapped ("a dog named Max" / "a dog named Rex"): maybe
-    # a change, maybe two different things. Not sure enough to decide: ask. (A swapped subject, as
-    # in "my sister / my brother lives in Porto", is two facts, not a conflict.)
-    if (len(old_tokens) == len(new_tokens) >= 3 and old_tokens[:-1] == new_tokens[:-1]
-            and old_tokens[-1] != new_tokens[-1]):
-        return Verdict(True, "factual_contradiction",
-                       f"A detail differs ({old_tokens[-1]} / {new_tokens[-1]}).", 0.55)
-    return NO_CONFLICT
+    return set(content_tokens(text))
 
 
 # --- the fast model's verdict -----------------------------------------------------------------
@@ -192,7 +122,7 @@ def clarification_answer(old: str, new: str, answer: str) -> str:
     text = answer.lower()
     if _KEEP_BOTH.search(text):
         return "both"
-    tokens = _tokens(answer)
+    tokens = content_tokens(answer)
     words = set(tokens)
     only_old, only_new = _content_words(old) - _content_words(new), _content_words(new) - _content_words(old)
     score = len(words & only_new) - len(words & only_old)

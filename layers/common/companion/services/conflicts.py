@@ -2,8 +2,9 @@
 
 After a turn has replied, its new memory's job (services/new_memory.py, a worker invocation of
 its own) calls ``check_stored``, which compares the new memory with the user's similar current
-memories (threshold per embedder, ``domain.conflicts.candidate_similarity``) through the judge (fast model,
-heuristic fallback) and records each contradiction in ``memory_conflicts``. A confident one is
+memories (threshold per embedder, ``domain.conflicts.candidate_similarity``) and with those holding
+the same kind of fact (``domain.contradictions.candidate_terms``: where they live, their job, their
+partner...), through the judge (fast model, heuristic fallback), and records each contradiction in ``memory_conflicts``. A confident one is
 resolved by temporal precedence: the older memory gets ``valid_to`` and leaves the vector index,
 but stays in PostgreSQL, reachable as history of the memory that replaced it. An uncertain one is
 asked about in the next reply (``question``), and the user's answer resolves it (``hear``).
@@ -16,12 +17,15 @@ from datetime import datetime
 from typing import Sequence
 
 from ..domain.conflicts import candidate_similarity, clarifying_question
+from ..domain.contradictions import candidate_terms, family_candidate
 from ..domain.models import Memory
 from ..ports import ConflictJudge, ConflictStore, Embedder, ProviderError, StoredConflict, VectorStore
 
 log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 5  # similar memories judged per new memory (each may cost a fast-model call)
+MAX_FAMILY_CANDIDATES = 3  # more judged because they hold the same kind of fact (domain.contradictions)
+FACT_LOOKUP = 20  # stored statements read by the cue words before the family filter
 CANDIDATE_MARGIN = 0.2  # how far below the threshold a stored vector may score and still be looked at
 
 
@@ -52,21 +56,22 @@ class ConflictService:
         # statements, as measured (benchmarks/conflict_eval.py).
         nominated = self.conflicts.similar_current_memories(
             user_id, self.embedder.model_id, vector, new.id, threshold - CANDIDATE_MARGIN, MAX_CANDIDATES)
-        if not nominated:
-            return []
-        try:
-            bare = self.embedder.embed([new.content] + [m.content for m in nominated], kind="document")
-            similarity = bare[1:] @ bare[0]
-        except ProviderError:
-            log.warning("embedder unavailable; judging the nominated memories as they are")
-            similarity = [m.similarity for m in nominated]
-        for old, sim in zip(nominated, similarity):
-            if float(sim) < threshold:
-                continue
+        judged: list[tuple[Memory, float]] = []
+        if nominated:
+            try:
+                bare = self.embedder.embed([new.content] + [m.content for m in nominated], kind="document")
+                similarity = bare[1:] @ bare[0]
+            except ProviderError:
+                log.warning("embedder unavailable; judging the nominated memories as they are")
+                similarity = [m.similarity for m in nominated]
+            judged = [(old, float(sim)) for old, sim in zip(nominated, similarity) if float(sim) >= threshold]
+        judged += [(old, -1.0) for old in self._same_fact_candidates(user_id, new, {m.id for m, _ in judged})]
+        for old, sim in judged:
             verdict = self.judge.judge(old.content, new.content)
             if not verdict.has_conflict:
                 continue
-            context = {"interaction": interaction_key, "similarity": round(float(sim), 4)}
+            context = {"interaction": interaction_key, "similarity": round(sim, 4) if sim >= 0 else None,
+                       "found_by": "meaning" if sim >= 0 else "fact family"}
             conflict_id = self.conflicts.record(user_id, new, old, verdict, context, now)
             if conflict_id is None:
                 continue
@@ -77,6 +82,19 @@ class ConflictService:
                 closed.append(old.id if old.created_at <= new.created_at else new.id)
         self._unindex(user_id, closed)
         return recorded
+
+    def _same_fact_candidates(self, user_id: str, new: Memory, seen: set[str]) -> list[Memory]:
+        """Stored statements of the same kind of fact as the new one (where they live, their job,
+        their partner, a habit, a feeling about the same thing), found by words: two statements
+        of one fact rarely sound alike ("I live in Lisbon, a lovely city" / "Big news: I moved
+        to Berlin last week" score 0.17 on MiniLM), so similarity alone would miss them. Only
+        those holding a fact of the same family and holder are judged, the newest first."""
+        terms = candidate_terms(new.content)
+        if not terms:
+            return []
+        found = self.conflicts.current_memories_with_terms(user_id, terms, new.id, FACT_LOOKUP)
+        same = [m for m in found if m.id not in seen and family_candidate(m.content, new.content)]
+        return same[:MAX_FAMILY_CANDIDATES]
 
     # --- asking the user ---------------------------------------------------------------------------
 

@@ -17,6 +17,9 @@ _MEMORY = """m.id::text, m.user_id, m.content, m.memory_type, m.importance, m.cr
              m.valid_to, m.consolidated_into::text"""
 
 
+TERM_POSTINGS = 20  # per cue term, the memories it weighs most in
+
+
 class ConflictRepository:
     def __init__(self, db: Database):
         self.db = db
@@ -30,6 +33,29 @@ class ConflictRepository:
             rows = vectors.nearest(conn, _MEMORY, user_id=user_id, embedding_model=embedding_model, vector=vector,
                                    limit=limit, where="AND m.id <> %s::uuid", params=(exclude_id,))
         return [Memory(**row) for row in rows if row["similarity"] >= min_similarity]
+
+    def current_memories_with_terms(self, user_id: str, terms: list[str], exclude_id: str, limit: int) -> list[Memory]:
+        """Current episodic memories holding any of ``terms``, newest first: the BM25 postings
+        (migration 032, a btree that row-level security can use) name the candidates, each term's
+        best ``TERM_POSTINGS`` by weight (short statements first), then the rows by primary key."""
+        if not terms:
+            return []
+        with self.db.scoped(user_id) as conn:
+            ids = [row["id"] for row in conn.execute(
+                """SELECT DISTINCT p.memory_id AS id FROM unnest(%s::text[]) AS q(term)
+                   CROSS JOIN LATERAL (SELECT memory_id FROM memory_postings
+                                       WHERE user_id = %s AND term = q.term
+                                       ORDER BY weight DESC LIMIT %s) p""",
+                (terms, user_id, TERM_POSTINGS)).fetchall()]
+            if not ids:
+                return []
+            rows = conn.execute(
+                f"""SELECT {_MEMORY} FROM memories m
+                    WHERE m.user_id = %s AND m.id = ANY(%s::uuid[]) AND m.id <> %s::uuid
+                      AND m.valid_to IS NULL AND m.memory_type = 'episodic'
+                    ORDER BY m.created_at DESC, m.id LIMIT %s""",
+                (user_id, ids, exclude_id, limit)).fetchall()
+        return [Memory(**row) for row in rows]
 
     def memory_to_check(self, user_id: str, memory_id: str, embedding_model: str) -> tuple[Memory, np.ndarray] | None:
         """A current episodic memory with its stored vector (of this embedder), for the
