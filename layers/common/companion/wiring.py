@@ -515,7 +515,9 @@ class Container:
     def scheduled_jobs(self):
         from .services.schedules import ScheduleService
 
-        return ScheduleService(schedules=self.schedule_repo, queue=self.queue, clock=self.clock,
+        # Need growth and the retention purge queue nothing: their functions get no TURN_QUEUE_URL.
+        return ScheduleService(schedules=self.schedule_repo, queue=self.queue if self._has_queue() else None,
+                               clock=self.clock,
                                grow_needs=self.personality.grow_all_needs,
                                drift_baselines=self.personality.drift_all_baselines,
                                lift_sanctions=self.sanctions.lift_lapsed)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from ..domain.schedules import UserJob
+from ..ports import WorkQueue
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,8 @@ class RunOutcome:
 
 
 class ScheduleService:
-    def __init__(self, *, schedules, queue, clock: Callable[[], datetime], grow_needs: Callable[[datetime], int],
-                 drift_baselines: Callable[[datetime], int],
+    def __init__(self, *, schedules, queue: WorkQueue | None, clock: Callable[[], datetime],
+                 grow_needs: Callable[[datetime], int], drift_baselines: Callable[[datetime], int],
                  lift_sanctions: Callable[[datetime], dict[str, int]] = lambda now: {}):
         """``grow_needs(now) -> rows``: the hourly need growth; ``drift_baselines(now) -> rows``:
         the nightly baseline drift (each one statement over every user, owned by the
@@ -97,5 +98,7 @@ class ScheduleService:
 
     def _fan_out(self, kind: str, users: list[str], slot: datetime) -> int:
         jobs = [UserJob(kind, user_id, slot) for user_id in users]
+        if jobs and self.queue is None:
+            raise RuntimeError(f"{kind} jobs need the turn queue: TURN_QUEUE_URL is not set")
         self.queue.send_many([(j.to_dict(), j.user_id, j.dedup_id) for j in jobs])
         return len(jobs)
