@@ -47,9 +47,10 @@ api-docs: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_turns.py
 
-# Rebuilds memories' indexed text and vectors after the recipe or the embedding model changed.
+# Rebuilds memories' indexed text and vectors after the recipe or the embedding model changed
+# (every user whose memories are older than the recipe; ARGS="--user-id ID" for one user).
 reindex: $(STAMP)
-	$(PY) -m companion.local.reindex
+	$(PY) -m companion.local.reindex $(ARGS)
 
 # The schedules' set-based statements (need growth, baseline drift) over 100k users, with plans.
 bench-personality: $(STAMP)

@@ -3,7 +3,7 @@
     make api-key ARGS="create --user 100000000000000001 --label 'my web page'"
     make api-key ARGS="create --admin --label ops"
     make api-key ARGS="list"
-    make api-key ARGS="revoke 3f9c0a1b2c3d"
+    make api-key ARGS="revoke 3f9c0a1b2c3d"      # or the key itself: ARGS="revoke cmp_3f9c0a1b2c3d_…"
 
 The key is printed once, on stdout; only its hash is stored. With DATABASE_URL (or the AWS
 variables config.py reads) set, keys go to that deployment's database; otherwise to the
@@ -16,6 +16,7 @@ import os
 import sys
 import warnings
 
+from ..domain.api_access import parse_key_id
 from .operator import operator_container
 
 
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     who.add_argument("--admin", action="store_true", help="an admin key: any user, and the admin routes")
     create.add_argument("--label", default="", help="what the key is for (shown by list)")
     commands.add_parser("list", help="list keys (never the keys themselves)")
-    revoke = commands.add_parser("revoke", help="revoke a key by its id (the part after cmp_)")
+    revoke = commands.add_parser("revoke", help="revoke a key: its id (the part after cmp_, as list shows it) or the key")
     revoke.add_argument("key_id")
     args = parser.parse_args(argv)
 
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                 scope = "admin" if k.role == "admin" else "users " + ",".join(k.user_ids)
                 print(f"{k.key_id}  {state:<24} {scope:<40} {k.label}")
         elif args.command == "revoke":
+            args.key_id = parse_key_id(args.key_id) or args.key_id  # the whole key names its id too
             if not keys.revoke(args.key_id):
                 print(f"no active key {args.key_id}", file=sys.stderr)
                 return 1

@@ -18,7 +18,7 @@ def operator_container(data_dir: str):
         from .runtime import start_postgres
 
         Path(data_dir).mkdir(parents=True, exist_ok=True)
-        _server, url = start_postgres(Path(data_dir) / "postgres")
+        _server, url, _adopted = start_postgres(Path(data_dir) / "postgres")
         apply_migrations(url, REPO_ROOT / "migrations")
         settings = Settings(database_url=url)
     return Container(settings)

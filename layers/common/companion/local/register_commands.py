@@ -9,6 +9,7 @@ import os
 import sys
 
 from ..adapters.discord_rest import DISCORD_API, DiscordRestClient
+from ..ports import ProviderError
 from ..domain.commands import SLASH_COMMANDS
 
 
@@ -19,7 +20,11 @@ def main() -> int:
         print("Set DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN (Discord developer portal).", file=sys.stderr)
         return 2
     client = DiscordRestClient(os.environ.get("DISCORD_API_BASE", DISCORD_API), bot_token=token)
-    registered = client.register_commands(application_id, SLASH_COMMANDS)
+    try:
+        registered = client.register_commands(application_id, SLASH_COMMANDS)
+    except ProviderError as error:  # a wrong token or application id, Discord down: said in one line
+        print(f"not registered: {error}", file=sys.stderr)
+        return 1
     print("registered: " + ", ".join(f"/{c['name']}" for c in registered))
     return 0
 
