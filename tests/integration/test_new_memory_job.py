@@ -189,3 +189,15 @@ def test_a_new_memory_job_round_trips_and_names_its_memory():
         UserJob.from_dict({"job": "new_memory", "user_id": USER, "slot": T0.isoformat(), "subject": 7})
     proactive = UserJob("proactive", USER, T0)
     assert proactive.to_dict() == {"job": "proactive", "user_id": USER, "slot": T0.isoformat()}
+
+
+def test_a_self_introduction_is_kept_as_important_and_small_talk_is_not(runtime, db_admin):
+    """The issue's case through the real path (turn, then the job's offline scorer): a
+    self-introduction was kept at 0.24-0.28 while small talk got up to 0.44."""
+    say(runtime, T0, "Hi! I am Maya, I work as a nurse in Leeds")
+    say(runtime, T0 + timedelta(minutes=1), "lol ok")
+    say(runtime, T0 + timedelta(minutes=2), "thanks!")
+    importance = {row["content"]: row["importance"] for row in db_admin.execute(
+        "SELECT content, importance FROM memories WHERE user_id = %s", (USER,)).fetchall()}
+    assert importance["Hi! I am Maya, I work as a nurse in Leeds"] >= 0.7
+    assert importance["lol ok"] <= 0.1 and importance["thanks!"] <= 0.1

@@ -249,7 +249,8 @@ _OCC = r"((?:(?:senior|junior|head|lead|chief|full-time|part-time|freelance|trai
 _I_AM_A = re.compile(r"\b(?:(?:i'm|i am|im|i've been|i have been|i was|i used to be|became|become|becoming|"
                      r"(?:training|trained|studying)\s+to\s+be(?:come)?)\s+(?:an?|the)|"
                      r"(?:work(?:ing|ed|s)?|(?:got\s+)?(?:a\s+)?job|hired|position|role|career|training|trained|"
-                     r"qualified)(?:\s+(?:from\s+home|full-time|part-time|now|here|there))?\s+as(?:\s+an?)?)\s+"
+                     r"qualified)(?:\s+(?:from\s+home|full-time|part-time|nights|days|weekends|now|here|there|"
+                     r"mostly|still))*\s+as(?:\s+an?)?)\s+"
                      r"(?:\w+\s+){0,2}?" + _OCC, re.I)
 _WEEKDAYS_MONTHS = (r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
                     r"May|June|July|August|September|October|November|December|Christmas|Easter)\b")
@@ -508,6 +509,7 @@ _ACTIVITIES = {
     "meditation": "meditation", "cook": "cooking", "cooking": "cooking", "yoga": "yoga",
     "gaming": "gaming", "video games": "gaming", "drive": "driving", "driving": "driving",
 }
+_ACTIVITY_WORDS = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _ACTIVITIES), key=len, reverse=True)) + r")\b")
 # Statements that a habit is absent, whatever the verb: the diet words deny meat, sober denies alcohol.
 _ABSTAINS = re.compile(r"\b(?:vegetarian|vegan|veggie|sober|teetotal|non-smoker|pescatarian)\b", re.I)
 _STOPPED = re.compile(r"\b(?:don't|dont|do\s+not|never|no\s+longer|quit|quitting|stopped|stop|gave\s+up|give\s+up|"
@@ -522,8 +524,9 @@ def _habit_facts(clause: str, holder: str) -> list[Fact]:
     lowered = clause.lower()
     facts = []
     found: dict[str, str] = {}
-    for phrase, activity in _ACTIVITIES.items():
-        if activity in found or not re.search(r"\b" + re.escape(phrase) + r"\b", lowered):
+    mentioned = {m[0]: _ACTIVITIES[m[0]] for m in _ACTIVITY_WORDS.finditer(lowered)}
+    for phrase, activity in mentioned.items():
+        if activity in found:
             continue
         if activity == "meat" and _ABSTAINS.search(clause) and not re.search(r"\b(?:eat|eating|ate)\b", lowered):
             # "I'm vegetarian": meat is not eaten (a statement about a diet, not an activity)
