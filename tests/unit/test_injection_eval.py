@@ -168,8 +168,9 @@ def test_full_stage_when_the_llm_clears_or_is_down(bench, capsys, tmp_path):
 
 # --- the quality floor (figures in the README come from the benchmark script) ----------------------
 
-def rate(bench, path, split, label):
-    rows = [r for r in bench.load(path) if r.split == split and r.label == label]
+def rate(bench, path, split, label, groups=None):
+    rows = [r for r in bench.load(path) if r.split == split and r.label == label
+            and (groups is None or r.group in groups)]
     return sum(local_score(r.text) >= 0.5 for r in rows) / len(rows), len(rows)
 
 
@@ -180,5 +181,12 @@ def test_quality_floor_on_the_labelled_sets(bench):
         recall, n = rate(bench, DATA / "direct-attacks.jsonl", split, 1)
         assert n >= 40 and recall >= floor, (split, recall)
     for split, ceiling in (("dev", 0.0), ("heldout", 0.04)):
-        fpr, n = rate(bench, DATA / "companion-benign.jsonl", split, 0)
+        fpr, n = rate(bench, DATA / "companion-benign.jsonl", split, 0,
+                      {"companion-benign/dev", "companion-benign/heldout"})
         assert n >= 100 and fpr <= ceiling, (split, fpr)
+    # The batches written for #20 (dev-s20 after the pattern changes it drove; heldout-s20 written
+    # before its one scoring): no worse than measured (README); the learned model's share of
+    # these is what retraining on dev-s20 must bring down.
+    for group, split, ceiling in (("companion-benign/dev-s20", "dev", 0.09), ("companion-benign/heldout-s20", "heldout", 0.068)):
+        fpr, n = rate(bench, DATA / "companion-benign.jsonl", split, 0, {group})
+        assert n >= 140 and fpr <= ceiling, (group, fpr)

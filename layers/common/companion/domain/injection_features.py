@@ -61,6 +61,10 @@ _PERSONAL_DATA = _any(
 # for them, in any tense: a request near either side of the mention.
 _YOUR_INSTRUCTIONS = (r"\byour\s+(?:\w+\s+)?(?:instructions|prompt|rules|setup|programming|configuration|config|guidelines|"
                       r"directives|system prompt)\b(?!\s+(?:for|about|on|of|regarding|in life)\b)")
+# Instructions that belong to something in the user's life ("ignoring all the instructions on her
+# homework", "the rules of the game"), said right after the noun: not the companion's.
+_THEIRS = (r"(?!\w*\s+(?:on|in|for|from|of|at)\s+(?:her|his|my|their|our|the|a|an|this|that)\s+"
+           r"(?!system\b|prompt|ai\b|assistant|bot\b|chat\b|conversation|context|model|developer|admin)\w+)")
 _REQUEST = (r"\b(?:print|show|read|list|tell|give|share|reveal|repeat|put|write|copy|paste|send|display|output|dump|"
             r"recite|say|type|spell|quote|describe|explain|summari[sz]e)\w*\b")
 
@@ -81,11 +85,13 @@ FEATURES: tuple[Feature, ...] = (
     # Instruction override: the core of "ignore previous instructions".
     _f("override_instructions", INJECTION, 6.0,
        rf"\b{_OVERRIDE}\b(?:\W+\w+){{0,4}}?\W+{_EARLIER}\b(?:\W+\w+){{0,3}}?\W+{_RULES}\b"),
-    _f("override_all_rules", INJECTION, 4.5, rf"\b{_OVERRIDE}\s+(?:all|any|every)\s+(?:of\s+)?(?:the\s+)?{_RULES}\b"),
+    _f("override_all_rules", INJECTION, 4.5, rf"\b{_OVERRIDE}\s+(?:all|any|every)\s+(?:of\s+)?(?:the\s+)?{_RULES}\b{_THEIRS}"),
     _f("override_what_you_were_told", INJECTION, 5.0,
        rf"\b{_OVERRIDE}\b(?:\W+\w+){{0,3}}?\W+(?:ev\w{{0,3}}thing|anything|all|what(?:ever)?)\b(?:\W+\w+){{0,4}}?\W+"
-       r"(?:(?:you(?:'ve| have| were| are)? (?:been )?|(?:they|someone|anyone|\w+) (?:have |has |had )?)"
-       r"(?:told|taught|instructed|programmed|given|asked)(?: you)?|(?:said|written|stated) (?:above|before|earlier|previously))"),
+       # "forget what I told you about Sam", "disregard what I said earlier": the user taking back
+       # their own words, not the companion's orders
+       r"(?:(?:you(?:'ve| have| were| are)? (?:been )?|(?:they|someone|anyone|(?!i\b|we\b)\w+) (?:have |has |had )?)"
+       r"(?:told|taught|instructed|programmed|given|asked)(?: you)?|(?<!\bi )(?<!\bwe )(?:said|written|stated) (?:above|before|earlier|previously))"),
     _f("ignore_the_above", INJECTION, 5.0,
        rf"\b{_OVERRIDE}\s+(?:all\s+)?(?:of\s+)?(?:the\s+|everything\s+|what'?s\s+|what is\s+|anything\s+)?(?:above|aforementioned|foregoing)\b"),
     _f("override_from_your_prompt", INJECTION, 5.0,
@@ -114,7 +120,7 @@ FEATURES: tuple[Feature, ...] = (
     _f("new_instructions", INJECTION, 3.5,
        r"\b(?:new|updated|real|actual|true|revised|following|secret|hidden|special)\s+(?:system\s+)?(?:instructions?|directives?|rules|orders|task|prompt)\s*(?::|are\b|is\b)"),
     _f("multilingual_override", INJECTION, 5.5,
-       r"(?:ignor|olvid|vergiss|vergess|oubli|dimentic|esquec|negeer|zignoruj|игнор|забуд|забыть|αγνο|ξεχασ|무시|無視|忽略|无视|忘记|अनदेखी|नजरअंदाज)\w*.{0,40}(?:instruc|istruz|anweisung|regeln|regles|reglas|regole|regras|consignes|instructies|instrukcj|инструкц|указани|правил|οδηγι|εντολ|지시|지침|指示|指令|निर्देश)"
+       r"(?:ignor|olvid|vergiss|vergess|oubli|dimentic|esquec|negeer|zignoruj|игнор|забуд|забыть|αγνο|ξεχασ|무시|無視|忽略|无视|忘记|अनदेखी|नजरअंदाज)\w*.{0,40}(?:instruc|istruz|anweisung|regeln|regles|reglas|regole|regras|consignes|instructies|instrukcj|инструкц|указани|правил|οδηγι|εντολ|지시|지침|指示|指令|निर्देश)" + _THEIRS +
        r"|(?:지시|지침|指示|指令|निर्देश|οδηγι|инструкц)\w*.{0,40}(?:무시|無視|忽略|无视|अनदेखी|नजरअंदाज|αγνο|игнор)"),
     _f("do_what_i_say", ROLE, 3.5,
        r"\bobey (?:only )?(?:me|the user)\b|\b(?:do|say) (?:whatever|anything|everything|exactly what|exactly as) i (?:say|tell you|want|ask)\b"
@@ -130,7 +136,8 @@ FEATURES: tuple[Feature, ...] = (
        rf"|\b{_MODES} mode (?:is )?(?:now )?(?:enabled|activated|on(?! (?:my|the|his|her|their|our|a|an) )|engaged|unlocked)\b"
        r"|\b(?:enable|activate|turn on|switch on|unlock)\s+(?:the\s+|your\s+)?(?:unrestricted|unfiltered|uncensored)\s+\w+"),
     _f("jailbreak_word", ROLE, 4.5,
-       r"\bjailbr(?:ea|o)k(?:en|ing)?\b(?! (?:my|an?|the|your|his|her|their) (?:old |new )?(?:phone|iphone|ipad|device|console|switch|kindle|tablet|car|ps\d|xbox))"),
+       r"(?<!\bprison )(?<!\broblox )\bjailbr(?:ea|o)k(?:en|ing)?\b(?! (?:my|an?|the|your|his|her|their) (?:old |new )?(?:phone|iphone|ipad|device|console|switch|kindle|tablet|car|ps\d|xbox))"
+       r"(?! (?:escapes?|attempts?|song|album|band|movie|film|show|episode|game|on roblox|in roblox|from (?:prison|jail|alcatraz)))"),
     _f("act_as_unrestricted", ROLE, 4.5,
        r"\b(?:act|behave|respond|answer|speak|reply|roleplay|role-play|talk|operate|function)\s+(?:as|like)\s+(?:if\s+(?:you\s+(?:are|were)\s+)?)?(?:an?\s+)?"
        r"(?:(?:different|unrestricted|unfiltered|uncensored|evil|rogue|jailbroken|new|other|amoral|unethical|unbound|free)\s+(?:\w+\s+)?(?:ai|assistant|model|bot|chatbot|llm|entity|system|version|persona|character)\b"
@@ -190,7 +197,7 @@ FEATURES: tuple[Feature, ...] = (
     _f("system_prompt_term", SYSTEM, 3.0,
        r"\b(?:system|initial|hidden|secret|original|internal|base|developer|meta|pre)[ _-]?(?:prompt|message|instructions?)\b|\bpre-?prompt\b"),
     _f("extract_your_config", SYSTEM, 4.5,
-       rf"\b{_EXTRACT}\b(?:\W+\w+){{0,6}}?\W+(?:your|its)\s+(?:\w+\s+){{0,2}}?{_GIVEN}\b"
+       rf"\b{_EXTRACT}\b(?:\W+\w+){{0,6}}?\W+(?:your|its)\s+(?:\w+\s+){{0,2}}?{_GIVEN}\b(?!\s+(?:for|on|about) (?:how\b|making|cooking|baking|\w+ing\b))"
        rf"|\b{_EXTRACT}\b(?:\W+\w+){{0,4}}?\W+the\s+(?:system|initial|hidden|original|secret|full)\s+(?:prompt|instructions|message|configuration)\b"),
     _f("instructions_you_were_given", SYSTEM, 4.5,
        r"\b(?:what|which) (?:\w+ )?(?:instructions|rules|prompt|directions|guidelines|directives|orders) (?:are |were |have )?you(?:'re|'ve| are| were| have)? (?:been )?(?:given|told|programmed|trained|set up|prompted|running on|following|operating under|using|bound by|working with)\b|\b(?:the|your|those|these|any)\s+(?:\w+\s+)?(?:instructions|rules|prompt|directions|guidelines|directives|text|orders|constraints)\s+"
@@ -270,7 +277,7 @@ FEATURES: tuple[Feature, ...] = (
        r"(?:^|[.!?%#=*\]>)]\s+|[%#=*\]>]\s*)(?:system|assistant|admin|developer|root|operator|ai)s?'?\s*(?:message|prompt|note|update|notice)?\s*:"),
     _f("delimiter_banner", INJECTION, 4.0,
        r"#{2,}\s*(?:system|instructions?|new instructions|admin|override|prompt)\b"
-       r"|(?:^|\s)(?:[-=*%#~_<>|]{3,}|\[)\s*(?:end|begin|start|new|system|admin|user|override|instructions?)\b"),
+       r"|(?:^|\s)(?:[-=*%#~_<>|]{3,}|\[)\s*(?:end|begin|start|new (?:instructions?|rules|task|prompt|system|session|conversation|context|role|input|directives?)|system|admin|user|override|instructions?)\b"),
     _f("override_token", INJECTION, 4.5,
        r"\b\w*_override\b|\boverride_\w+|\b(?:sudo|admin|root)_\w+\b|\b(?:instruction|prompt|system)_(?:injection|override|update|reset)\b"),
     _f("sql_statement", INJECTION, 4.5,
