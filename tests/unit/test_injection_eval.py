@@ -184,9 +184,10 @@ def test_quality_floor_on_the_labelled_sets(bench):
         fpr, n = rate(bench, DATA / "companion-benign.jsonl", split, 0,
                       {"companion-benign/dev", "companion-benign/heldout"})
         assert n >= 100 and fpr <= ceiling, (split, fpr)
-    # The batches written for #20 (dev-s20 after the pattern changes it drove; heldout-s20 written
-    # before its one scoring): no worse than measured (README); the learned model's share of
-    # these is what retraining on dev-s20 must bring down.
-    for group, split, ceiling in (("companion-benign/dev-s20", "dev", 0.09), ("companion-benign/heldout-s20", "heldout", 0.068)):
+    # The batches written for #20 (dev-s20 after the pattern changes it drove; heldout-s20 and -s20b
+    # written before they were scored, never tuned on): no worse than measured (README). Lower is
+    # the work left: most of these flags are the learned model's.
+    for group, split, ceiling in (("companion-benign/dev-s20", "dev", 0.09), ("companion-benign/heldout-s20", "heldout", 0.068),
+                                  ("companion-benign/heldout-s20b", "heldout", 0.046)):
         fpr, n = rate(bench, DATA / "companion-benign.jsonl", split, 0, {group})
         assert n >= 140 and fpr <= ceiling, (group, fpr)
