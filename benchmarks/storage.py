@@ -46,9 +46,9 @@ import numpy as np
 warnings.filterwarnings("ignore")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
-REPO = Path(__file__).resolve().parents[1]
-LOCOMO = next((p / "shared" / "benchmarks" / "locomo" / "locomo-dev.json" for p in REPO.parents
-               if (p / "shared" / "benchmarks" / "locomo" / "locomo-dev.json").exists()), None)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scale import texts  # noqa: E402  the same LoCoMo dev turns the scale benchmark writes
+
 # Every relation a memory adds rows to (migrations 006, 030-033).
 TABLES = ("memories", "memory_postings", "memory_lexicon", "memory_lexicon_size")
 BATCH = 500
@@ -74,14 +74,6 @@ class StandInEmbedder:
 def unit_vector(rng: np.random.Generator, dim: int) -> np.ndarray:
     vector = rng.standard_normal(dim).astype(np.float32)
     return vector / np.linalg.norm(vector)
-
-
-def texts() -> list[tuple[str, str]]:
-    if LOCOMO:
-        data = json.loads(LOCOMO.read_text())
-        return [(t["speaker"], t["text"]) for c in data for k, v in c["conversation"].items()
-                if k.startswith("session_") and isinstance(v, list) for t in v]
-    return [("Sam", f"Message {i} about my garden, my work and my family") for i in range(2000)]
 
 
 # --- Qdrant Edge: the production collection layout and points, in Qdrant's own engine ---------------
