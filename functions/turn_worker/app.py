@@ -36,7 +36,7 @@ def record_handler(record, lambda_context=None) -> None:
     except ValueError:
         body = None
     if is_job(body):
-        return job_handler(record, body)
+        return job_handler(record, body, lambda_context)
     try:
         turn = Turn.from_dict(body)
     except ValueError:
@@ -66,7 +66,7 @@ def record_handler(record, lambda_context=None) -> None:
     logger.info("turn done", status=outcome.status)
 
 
-def job_handler(record, body) -> None:
+def job_handler(record, body, lambda_context=None) -> None:
     """A per-user job fanned out by a schedule (proactive check, nightly reflection) or queued by a
     turn (its new memory's importance score and conflict check), ordered with the user's turns by the FIFO group."""
     try:
@@ -79,7 +79,7 @@ def job_handler(record, body) -> None:
     logger.set_correlation_id(job.interaction or None)
     logger.append_keys(user=user_ref(job.user_id), job=job.kind)
     try:
-        outcome = get_container().user_jobs[job.kind](job)
+        outcome = get_container().jobs.run(job, lambda_left=_seconds_left(lambda_context))
     except Exception:
         metrics.add_metric(name="JobFailures", unit=MetricUnit.Count, value=1)
         logger.exception("job failed; it will be retried")

@@ -86,6 +86,23 @@ def test_services_get_every_provider_behind_a_circuit_breaker():
     assert set(c.breakers) == {"vector index", "embedder", "reply model", "fast model", "discord"}
 
 
+def test_every_fast_model_question_and_every_bot_call_goes_through_a_breaker():
+    from companion.adapters.breakers import GuardedDiscordBot, GuardedFastModel
+
+    from companion.adapters.hashing_embedder import HashingEmbedder
+
+    c = Container(Settings(database_url="postgresql://x/y", groq_api_key="g"), discord=object(),
+                  embedder=HashingEmbedder())
+    guarded = c.guarded_fast_model
+    assert isinstance(guarded, GuardedFastModel) and guarded.breaker is c.breakers["fast model"]
+    # Importance, contradictions, consolidation summaries, nightly quirks: the same breaker.
+    assert c.importance_scorer._model is guarded and c.conflict_judge._model is guarded
+    assert c.consolidation.summarizer._model is guarded and c.quirk_detector._model is guarded
+    screen_model = c.security.screen.fast_model
+    assert isinstance(screen_model, GuardedFastModel) and screen_model.breaker is c.breakers["fast model"]
+    assert isinstance(c.proactive.discord, GuardedDiscordBot) and c.proactive.discord.breaker is c.breakers["discord"]
+
+
 def test_secrets_are_read_through_the_settings_source():
     reads = []
 

@@ -249,21 +249,20 @@ class Container:
         from .adapters.offline_models import OfflineImportanceScorer
 
         offline = OfflineImportanceScorer(self.statement_embedder)
-        if not self.settings.groq_api_key:
+        if self.guarded_fast_model is None:
             return offline
-        from .adapters.breakers import GuardedFastModel
         from .adapters.importance import LLMImportanceScorer
 
-        return LLMImportanceScorer(GuardedFastModel(self.fast_model, self.breakers["fast model"]), fallback=offline)
+        return LLMImportanceScorer(self.guarded_fast_model, fallback=offline)
 
     @cached_property
     def quirk_detector(self):
         """The nightly quirk detector: the fast LLM when configured, else the heuristic."""
         from .adapters.quirk_detector import HeuristicQuirkDetector, LLMQuirkDetector
 
-        if not self.settings.groq_api_key:
+        if self.guarded_fast_model is None:
             return HeuristicQuirkDetector()
-        return LLMQuirkDetector(self.fast_model, fallback=HeuristicQuirkDetector())
+        return LLMQuirkDetector(self.guarded_fast_model, fallback=HeuristicQuirkDetector())
 
     @cached_property
     def discord(self):
@@ -354,6 +353,16 @@ class Container:
                              api_key_source=self.secret_source("groq_api_key"))
 
     @cached_property
+    def guarded_fast_model(self):
+        """The fast model behind its circuit breaker, for every service that asks it something
+        (importance, conflicts, summaries, quirks); None when it is not configured."""
+        if self.fast_model is None:
+            return None
+        from .adapters.breakers import GuardedFastModel
+
+        return GuardedFastModel(self.fast_model, self.breakers["fast model"])
+
+    @cached_property
     def conflict_repo(self):
         from .adapters.postgres.conflicts import ConflictRepository
 
@@ -363,7 +372,7 @@ class Container:
     def conflict_judge(self):
         from .adapters.conflict_judge import HeuristicConflictJudge, LLMConflictJudge
 
-        return HeuristicConflictJudge() if self.fast_model is None else LLMConflictJudge(self.fast_model)
+        return HeuristicConflictJudge() if self.guarded_fast_model is None else LLMConflictJudge(self.guarded_fast_model)
 
     @cached_property
     def conflicts(self):
@@ -386,7 +395,7 @@ class Container:
         from .adapters.postgres.consolidation import ConsolidationRepository
         from .services.consolidation import ConsolidationService
 
-        summarizer = ExtractiveSummarizer() if self.fast_model is None else LLMSummarizer(self.fast_model)
+        summarizer = ExtractiveSummarizer() if self.guarded_fast_model is None else LLMSummarizer(self.guarded_fast_model)
         return ConsolidationService(store=ConsolidationRepository(self.database), memory=self.memory,
                                     summarizer=summarizer)
 
@@ -455,12 +464,16 @@ class Container:
 
     @cached_property
     def security(self):
+        from .adapters.breakers import GuardedFastModel
         from .adapters.threat_screen import TwoStageThreatScreen, security_model
         from .services.security import SecurityService
 
+        model = security_model(self.settings, api_key_source=self.secret_source("groq_api_key"))
+        if model is not None:  # the same provider as the fast model: one breaker remembers Groq
+            model = GuardedFastModel(model, self.breakers["fast model"])
         return SecurityService(
             uow=self.database, incidents=self.incident_repo, counter=self.offence_counter,
-            screen=TwoStageThreatScreen(security_model(self.settings, api_key_source=self.secret_source("groq_api_key"))), profiles=self.profile_repo,
+            screen=TwoStageThreatScreen(model), profiles=self.profile_repo,
             interactions=self.interaction_repo, users=self.users, personality=self.personality,
             clock=self.clock,
         )
@@ -484,12 +497,13 @@ class Container:
 
     @cached_property
     def proactive(self):
-        from .adapters.breakers import GuardedReplyModel
+        from .adapters.breakers import GuardedDiscordBot, GuardedReplyModel
         from .services.proactive import ProactiveService
 
         return ProactiveService(
             outreach=self.outreach_repo, needs=self.needs_repo, profiles=self.profile_repo,
-            reply_model=GuardedReplyModel(self.reply_model, self.breakers["reply model"]), discord=self.discord,
+            reply_model=GuardedReplyModel(self.reply_model, self.breakers["reply model"]),
+            discord=GuardedDiscordBot(self.discord, self.breakers["discord"]),
             interactions=self.interaction_repo, uow=self.database, clock=self.clock,
             personality=self.personality, max_per_day=self.settings.max_proactive_per_day,
         )
@@ -533,6 +547,13 @@ class Container:
     def user_jobs(self):
         """Per-user jobs from the work queue, by kind."""
         return {"proactive": self.proactive.run, "reflection": self.reflection.run, "new_memory": self.new_memory.run}
+
+    @cached_property
+    def jobs(self):
+        """Runs a per-user job under its deadline (services/jobs.py)."""
+        from .services.jobs import JobRunner
+
+        return JobRunner(self.user_jobs)
 
     # --- the REST API (functions/api) -------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 import pytest
 
-from companion.adapters.breakers import CircuitBreaker, CircuitOpen, GuardedVectorStore
+from companion.adapters.breakers import CircuitBreaker, CircuitOpen, GuardedDiscordBot, GuardedVectorStore
 from companion.domain.deadline import Deadline, within
-from companion.ports import InteractionExpired, ProviderError
+from companion.ports import DMsClosed, InteractionExpired, ProviderError
 
 
 class Clock:
@@ -93,3 +93,22 @@ def test_a_bug_is_not_disguised_as_an_outage():
     with pytest.raises(KeyError):
         breaker.call(buggy)
     assert breaker.failures == 1  # still counted: repeated crashes open the breaker too
+
+
+def test_closed_dms_are_the_users_choice_not_an_outage_of_discord():
+    breaker = CircuitBreaker("discord", failure_threshold=1, clock=Clock())
+
+    class Bot:
+        def open_dm(self, user_id):
+            raise DMsClosed("403 50007")
+
+        def create_message(self, channel_id, content, **kwargs):
+            raise TimeoutError("read timed out")
+
+    bot = GuardedDiscordBot(Bot(), breaker)
+    with pytest.raises(DMsClosed):
+        bot.open_dm("u1")
+    assert breaker.state == "closed"
+    with pytest.raises(ProviderError):
+        bot.create_message("c1", "hi", nonce="n")
+    assert breaker.state == "open"

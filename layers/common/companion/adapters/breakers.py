@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from ..domain.deadline import DeadlineExceeded, call_timeout
-from ..ports import InteractionExpired, ProviderError
+from ..ports import DMsClosed, InteractionExpired, ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,8 @@ class CircuitBreaker:
         try:
             call_timeout(1.0)  # raises DeadlineExceeded when the turn has no time left for a call
             result = fn(*args, **kwargs)
-        except (InteractionExpired, ValueError):
-            raise  # the caller's problem, not the provider's health
+        except (InteractionExpired, DMsClosed, ValueError):
+            raise  # the caller's problem (or the user's choice), not the provider's health
         except DeadlineExceeded as error:  # the turn ran out of time before calling
             raise ProviderError(f"{self.name} not called: {error}") from error
         except Exception as error:
@@ -146,3 +146,14 @@ class GuardedReplyChannel(_Guarded):
     def edit_original_with_buttons(self, *args, **kwargs) -> None:
         return self.breaker.call(self.inner.edit_original_with_buttons, *args, **kwargs)
 
+
+
+class GuardedDiscordBot(_Guarded):
+    """The bot's own calls (proactive messages: open the DM channel, post). A user whose DMs are
+    closed is their choice, not Discord's health: it never counts towards opening the breaker."""
+
+    def open_dm(self, *args, **kwargs) -> str:
+        return self.breaker.call(self.inner.open_dm, *args, **kwargs)
+
+    def create_message(self, *args, **kwargs) -> str:
+        return self.breaker.call(self.inner.create_message, *args, **kwargs)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Callable
 
+from ..domain import deadline as deadlines
 from ..domain.models import ReplyContext
 from ..domain.proactive import (
     BASE_THRESHOLD, CONSENT_LIMITS, MAX_PROACTIVE_PER_DAY, ProactiveScore, blocking_limit, combine,
@@ -40,6 +41,9 @@ AFTER_SEND = timedelta(hours=4)  # the spacing limit
 RETRY_DELIVERY_AFTER = timedelta(minutes=5)
 MAX_DELIVERY_ATTEMPTS = 5
 PENDING_EXPIRES = timedelta(hours=1)  # a starter not delivered within an hour is stale
+# Of a job's deadline, kept for delivering the starter (open the DM, post, record): the reply
+# model gets the rest, and a model too slow for it leaves the seed's template starter.
+DELIVERY_RESERVE = 4.0
 STARTER_CUE = "[The user has not written. Start the conversation now.]"
 
 
@@ -207,8 +211,10 @@ class ProactiveService:
             memories=[memory.content] if memory else [], rule=f"starter:{plan.trigger}",
             purpose="starter", fallback=plan.fallback,
         )
+        job_deadline = deadlines.current()
         try:
-            text, source = self.reply_model.reply(context).text.strip(), "model"
+            with deadlines.within(job_deadline.earlier(DELIVERY_RESERVE) if job_deadline else None):
+                text, source = self.reply_model.reply(context).text.strip(), "model"
         except ProviderError as exc:
             log.warning("reply model down: template starter", extra={"user_id": user_id, "error": str(exc)})
             text, source = "", "template"
