@@ -11,7 +11,8 @@ follow the user's zone; ten days of past proactive decisions), then times:
 - the proactive sweep's candidate query (ScheduleRepository.claim_proactive_candidates), both the
   first sweep after a deploy (everyone due) and a steady-state sweep (each user due once an hour,
   so 1/12 of the eligible ones per 5-minute sweep), with the jobs fanned out to a queue;
-- the nightly selection (users active in 7 days);
+- the reflection sweep's claim (one batch of 1,000 users given their night; bench_fanout.py runs
+  whole days of it);
 - per-user scoring throughput (ProactiveService.score: the user's limits state, needs, mood,
   activity histograms and pattern stats, then the seed's formulas), and whole proactive jobs
   (limits, score, decision stored, starter, delivery to a recording Discord stand-in);
@@ -19,7 +20,7 @@ follow the user's zone; ten days of past proactive decisions), then times:
   ``--day-users`` users, rows per user a day, bytes a row, and what the retention keeps;
 - the daily retention purge (old decisions, mood history, ...);
 and prints the EXPLAIN (ANALYZE, BUFFERS) plans (run as the jobs' role under row-level security,
-rolled back) of the candidate query, the nightly selection and the mood-history purge.
+rolled back) of the candidate query, the reflection claim and the mood-history purge.
 Ends with one JSON line.
 """
 from __future__ import annotations
@@ -67,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from companion.adapters.discord_rest import DiscordRestClient
-    from companion.adapters.postgres.schedules import _CLAIM_SQL
+    from companion.adapters.postgres.schedules import _CLAIM_REFLECTIONS_SQL, _CLAIM_SQL
     from companion.config import Settings
     from companion.domain.proactive import MIN_HOURS_AWAY
     from companion.domain.schedules import UserJob
@@ -88,7 +89,7 @@ def main() -> None:
         clock = {"now": NOW}
         sink = LocalDiscordSink()
         queue = CountingQueue()
-        c = Container(Settings(database_url=url), clock=lambda: clock["now"], queue=queue,
+        c = Container(Settings(database_url=url), clock=lambda: clock["now"], job_queue=queue,
                       discord=DiscordRestClient(BASE_URL, http_client=sink.client()))
         db, schedules = c.database, c.schedule_repo
         print(f"seeded {args.users:,} users in {seed_s:.1f} s: {counts['needs']:,} needs, "
@@ -112,12 +113,11 @@ def main() -> None:
         steady_plan, steady_explain_ms = explain_claim(db, clock["now"])
         steady_sweep_ms, steady = timed(lambda: c.scheduled_jobs.proactive_sweep(clock["now"]))
 
-        # --- nightly selection ---
+        # --- the reflection sweep's claim (each user's night: benchmarks/bench_fanout.py runs a day) ---
         night = NOW + timedelta(hours=13)
-        select_sql = ("SELECT user_id FROM user_profiles WHERE last_active > %s AND last_active <= %s "
-                      "ORDER BY user_id")
-        nightly_plan, nightly_explain_ms = explain(db, select_sql, (night - timedelta(days=7), night))
-        nightly_ms, nightly_users = timed(lambda: schedules.reflection_candidates(night, 7))
+        nightly_plan, nightly_explain_ms = explain(db, _CLAIM_REFLECTIONS_SQL, {
+            "now": night, "active_since": night - timedelta(days=7), "limit": 1000})
+        nightly_ms, nightly_users = timed(lambda: schedules.claim_reflections(night, 7, 1000)[1])
 
         # --- per-user scoring throughput ---
         rng = random.Random(7)
@@ -168,7 +168,7 @@ def main() -> None:
     print(claim_plan)
     print("\n--- proactive candidate query, steady state: EXPLAIN (ANALYZE, BUFFERS) ---")
     print(steady_plan)
-    print("\n--- nightly selection: EXPLAIN (ANALYZE, BUFFERS) ---")
+    print("\n--- reflection claim (a batch of 1,000): EXPLAIN (ANALYZE, BUFFERS) ---")
     print(nightly_plan)
     print("\n--- retention purge, mood history: EXPLAIN (ANALYZE, BUFFERS) ---")
     print(mood_plan)
@@ -181,7 +181,7 @@ def main() -> None:
     print(f"first sweep after deploy: {first.users_selected:,} users claimed and fanned out in {first_sweep_ms:.0f} ms")
     print(f"steady-state sweep: {steady.users_selected:,} users in {steady_sweep_ms:.0f} ms "
           f"(one claim batch of 1,000: {steady_explain_ms:.1f} ms in the plan)")
-    print(f"nightly selection: {len(nightly_users):,} users in {nightly_ms:.0f} ms")
+    print(f"reflection claim: {nightly_users:,} users in {nightly_ms:.0f} ms")
     print(f"scoring: {args.score} users in {score_s:.2f} s = {args.score / score_s:.0f} users/s "
           f"(p50 {p50:.1f} ms, p95 {p95:.1f} ms per user)")
     print(f"whole proactive jobs: {args.jobs} in {jobs_s:.2f} s = {args.jobs / jobs_s:.0f} jobs/s; outcomes {outcomes}")
@@ -197,7 +197,7 @@ def main() -> None:
         "first_sweep_ms": round(first_sweep_ms), "first_sweep_users": first.users_selected,
         "steady_sweep_ms": round(steady_sweep_ms), "steady_sweep_users": steady.users_selected,
         "claim_batch_explain_ms": round(claim_explain_ms, 1), "steady_claim_batch_explain_ms": round(steady_explain_ms, 1),
-        "nightly_selection_ms": round(nightly_ms), "nightly_users": len(nightly_users),
+        "nightly_selection_ms": round(nightly_ms), "nightly_users": nightly_users,
         "nightly_explain_ms": round(nightly_explain_ms, 1),
         "scoring_users_per_s": round(args.score / score_s), "scoring_p50_ms": round(p50, 1),
         "scoring_p95_ms": round(p95, 1), "jobs_per_s": round(args.jobs / jobs_s, 1),

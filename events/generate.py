@@ -159,19 +159,26 @@ def scheduled(name: str, time: str) -> dict:
     return scheduled_event(schedule, at, account="123456789012", region="us-east-1")
 
 
-def job(kind: str, user_id: str, slot: str, sequence: int) -> dict:
-    """A per-user job as a sweep fans it out: an SQS FIFO record on the turn queue."""
+SENDERS = {"proactive": "ProactiveSweepFunction", "reflection": "ReflectionSweepFunction",
+           "new_memory": "TurnWorkerFunction"}
+
+
+def job(kind: str, user_id: str, slot: str, sequence: int, **subject: str) -> dict:
+    """A per-user job as a sweep (or a turn) queues it: an SQS FIFO record on the job queue."""
     from companion.domain.schedules import UserJob
 
-    body = {"job": kind, "user_id": user_id, "slot": slot}
+    body = {"job": kind, "user_id": user_id, "slot": slot, **subject}
     record = sqs_record({"interaction_id": UserJob.from_dict(body).dedup_id, **body}, sequence)
     record["body"] = json.dumps(body)
     record["attributes"]["MessageGroupId"] = user_id
-    record["attributes"]["SenderId"] = f"AROAEXAMPLE:companion-{'ProactiveSweep' if kind == 'proactive' else 'ReflectionSweep'}Function"
+    record["attributes"]["SenderId"] = f"AROAEXAMPLE:companion-{SENDERS[kind]}"
+    record["eventSourceARN"] = record["eventSourceARN"].replace("TurnQueue", "JobQueue")
     return record
 
 
 def main() -> None:
+    from companion.services.turn import turn_memory_id
+
     puppy = command("1300000000000001001", "companion", {"message": "I got a new puppy today!"})
     sparky = command("1300000000000001002", "companion", {"message": "His name is Sparky and he's a golden retriever."})
     events = {
@@ -192,10 +199,15 @@ def main() -> None:
                                                  key=SAMPLE_API_CLIENT_KEY),
         "need_decay/scheduled.json": scheduled("need-decay", "2025-11-25T14:00:00Z"),
         "proactive_sweep/scheduled.json": scheduled("proactive-sweep", "2025-11-25T14:05:00Z"),
-        "reflection_sweep/scheduled.json": scheduled("nightly-reflection", "2025-11-26T03:00:00Z"),
+        # The sweep after the sample user's reflection minute (02:02 on their clock, UTC).
+        "reflection_sweep/scheduled.json": scheduled("nightly-reflection", "2025-11-26T02:15:00Z"),
         "retention_purge/scheduled.json": scheduled("retention-purge", "2025-11-26T04:30:00Z"),
-        "turn_worker/proactive_job.json": {"Records": [job("proactive", USER["id"], "2025-11-25T14:05:00+00:00", 3)]},
-        "turn_worker/reflection_job.json": {"Records": [job("reflection", USER["id"], "2025-11-26T03:00:00+00:00", 4)]},
+        "job_worker/proactive_job.json": {"Records": [job("proactive", USER["id"], "2025-11-25T14:05:00+00:00", 3)]},
+        "job_worker/reflection_job.json": {"Records": [job("reflection", USER["id"], "2025-11-26T02:02:00+00:00", 4)]},
+        # The puppy turn's new memory (its id is derived from the interaction id: services/turn.py).
+        "job_worker/new_memory_job.json": {"Records": [job(
+            "new_memory", USER["id"], "2025-11-25T00:00:00+00:00", 5,
+            subject=turn_memory_id(puppy["id"]), interaction=puppy["id"])]},
         "migrate/create.json": {
             "RequestType": "Create",
             "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:companion-MigrateFunction",

@@ -5,6 +5,7 @@ skip_group_on_error only the same user's later turns wait behind it, preserving 
 invocation itself fails only when it crashes: even a batch whose every record failed is reported
 record by record, so the worker-errors alarm means a crash or a timeout, never one bad turn.
 Each turn gets a deadline from the Lambda's remaining time and its interaction token's age.
+Per-user jobs have a queue and a worker of their own (functions/job_worker).
 
 In Lambda the container is built during the init phase (secrets, SDK clients and their imports:
 about 5 s that the first turn would otherwise spend inside its deadline); benchmarks/
@@ -17,7 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 
 from companion.domain.models import Turn
-from companion.observability import annotate, configure_logger, record_proactive_outcome, trace_handler, user_ref
+from companion.observability import annotate, configure_logger, trace_handler, user_ref
 from companion.domain.schedules import UserJob, is_job
 from companion.config import running_in_lambda
 from companion.wiring import get_container
@@ -36,7 +37,7 @@ def record_handler(record, lambda_context=None) -> None:
     except ValueError:
         body = None
     if is_job(body):
-        return job_handler(record, body, lambda_context)
+        return forward_job(record, body)
     try:
         turn = Turn.from_dict(body)
     except ValueError:
@@ -66,33 +67,20 @@ def record_handler(record, lambda_context=None) -> None:
     logger.info("turn done", status=outcome.status)
 
 
-def job_handler(record, body, lambda_context=None) -> None:
-    """A per-user job fanned out by a schedule (proactive check, nightly reflection) or queued by a
-    turn (its new memory's importance score and conflict check), ordered with the user's turns by the FIFO group."""
+def forward_job(record, body) -> None:
+    """A per-user job found on the turn queue (queued there before jobs had their own queue) is
+    moved to the job queue: jobs never take a turn worker (functions/job_worker runs them)."""
     try:
         job = UserJob.from_dict(body)
     except ValueError:
         metrics.add_metric(name="JobFailures", unit=MetricUnit.Count, value=1)
         logger.error("malformed job record", message_id=record.message_id)
         raise
-    # The user only as a keyed hash; a turn's follow-up job carries the turn's interaction id.
-    logger.set_correlation_id(job.interaction or None)
-    logger.append_keys(user=user_ref(job.user_id), job=job.kind)
-    try:
-        outcome = get_container().jobs.run(job, lambda_left=_seconds_left(lambda_context))
-    except Exception:
-        metrics.add_metric(name="JobFailures", unit=MetricUnit.Count, value=1)
-        logger.exception("job failed; it will be retried")
-        raise
-    if job.kind == "proactive":
-        record_proactive_outcome(outcome.status, outcome.reason, origin="sweep")
-    elif job.kind == "new_memory":  # a turn's memory after the reply: importance, conflict check
-        metrics.add_metric(name="ConflictsRecorded", unit=MetricUnit.Count, value=outcome.conflicts)
-        if outcome.status == "failed":
-            metrics.add_metric(name="NewMemoryJobFailures", unit=MetricUnit.Count, value=1)
-    elif outcome.status in ("failed", "partial"):
-        metrics.add_metric(name="ReflectionFailures", unit=MetricUnit.Count, value=1)
-    logger.info("job done", status=outcome.status)
+    queue = get_container().job_queue
+    if queue is None:
+        raise RuntimeError("JOB_QUEUE_URL is not set: a job on the turn queue has nowhere to go")
+    queue.send(job.to_dict(), group_id=job.user_id, dedup_id=job.dedup_id)
+    logger.info("job moved to the job queue", job=job.kind, user=user_ref(job.user_id))
 
 
 @metrics.log_metrics

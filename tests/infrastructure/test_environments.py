@@ -2,7 +2,8 @@
 
 Strategy (docs/OPERATIONS.md, "Database connections"): no RDS Proxy. A worker container runs one
 turn at a time and holds one PostgreSQL connection (adapters/postgres/database.py), so the worker
-opens at most WorkerMaxConcurrency connections (the SQS event source's MaximumConcurrency). Aurora
+opens at most WorkerMaxConcurrency connections (the SQS event source's MaximumConcurrency), the job
+worker at most JobWorkerMaxConcurrency. Aurora
 Serverless v2 sets max_connections from its maximum capacity; each environment keeps its workers,
 the migrate function and the operators' sessions under half of it.
 """
@@ -71,7 +72,7 @@ def test_workers_stay_within_half_of_auroras_connections(samconfig, env):
     values = {name: spec.get("Default") for name, spec in parameters.items()}
     if env != "template defaults":
         values |= overrides(samconfig, env)
-    workers = int(values["WorkerMaxConcurrency"])
+    workers = int(values["WorkerMaxConcurrency"]) + int(values["JobWorkerMaxConcurrency"])  # turns + jobs
     budget = aurora_max_connections(float(values["DatabaseMaxCapacity"])) // 2
     assert workers + OTHER_CONNECTIONS <= budget, (env, workers, budget)
 

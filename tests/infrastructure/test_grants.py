@@ -172,8 +172,9 @@ def test_each_functions_environment_agrees_with_what_its_code_calls():
             "DB_SECRET_ARN" in env), function
         connects = {r for a, r in resources if a == "rds-db:connect"}
         assert connects == ({f"AuroraCluster/{env['DB_IAM_USER']}"} if "DB_IAM_USER" in env else set()), function
-        queue_calls = {r for a, r in resources if a.startswith("sqs:") and r == "TurnQueue"}
-        assert bool(queue_calls) == (env.get("TURN_QUEUE_URL") == {"Ref": "TurnQueue"}), function
+        for queue, variable in (("TurnQueue", "TURN_QUEUE_URL"), ("JobQueue", "JOB_QUEUE_URL")):
+            queue_calls = {r for a, r in resources if a.startswith("sqs:") and r == queue}
+            assert bool(queue_calls) == (env.get(variable) == {"Ref": queue}), (function, queue)
 
 
 # --- the code side: every AWS SDK call site is listed ------------------------------------------

@@ -60,8 +60,8 @@ def test_every_function_is_a_thin_app_handler_on_python_312_arm64(template):
     assert globals_["Runtime"] == "python3.12" and globals_["Architectures"] == ["arm64"]
     # Which function gets which layer: tests/infrastructure/test_packages.py
     functions = resources_of(template, "AWS::Serverless::Function")
-    assert set(functions) == {"InteractionsFunction", "TurnWorkerFunction", "MigrateFunction", "ApiFunction",
-                              "NeedDecayFunction", "ProactiveSweepFunction", "ReflectionSweepFunction",
+    assert set(functions) == {"InteractionsFunction", "TurnWorkerFunction", "JobWorkerFunction", "MigrateFunction",
+                              "ApiFunction", "NeedDecayFunction", "ProactiveSweepFunction", "ReflectionSweepFunction",
                               "RetentionPurgeFunction"}
     for function in functions.values():
         props = function["Properties"]
@@ -86,11 +86,17 @@ def test_layer_ships_the_companion_package_and_its_pins(template):
 
 def test_functions_get_the_configuration_they_read(template):
     settings = {f.upper() for f in Settings.__dataclass_fields__}
-    worker = env_of(template, "TurnWorkerFunction")
-    for name in ("QDRANT_URL", "REDIS_URL", "DISCORD_APPLICATION_ID", "REPLY_BASE_URL", "PRIMARY_LLM_MODEL", "FALLBACK_LLM_MODEL",
-                 "SCORING_LLM_MODEL", "EMBEDDING_DIMENSIONS"):
-        assert name in settings and name in worker, name
-    assert {"APP_SECRET_ARN", "DB_IAM_USER", "DB_HOST", "DB_NAME"} <= set(worker)
+    for function in ("TurnWorkerFunction", "JobWorkerFunction"):
+        worker = env_of(template, function)
+        for name in ("QDRANT_URL", "REDIS_URL", "DISCORD_APPLICATION_ID", "REPLY_BASE_URL", "PRIMARY_LLM_MODEL",
+                     "FALLBACK_LLM_MODEL", "SCORING_LLM_MODEL", "EMBEDDING_DIMENSIONS"):
+            assert name in settings and name in worker, (function, name)
+        assert {"APP_SECRET_ARN", "DB_IAM_USER", "DB_HOST", "DB_NAME"} <= set(worker), function
+    # A turn queues its new memory's job on the job queue (JOB_QUEUE_URL), never on the turn queue.
+    assert "JOB_QUEUE_URL" in settings
+    for function in ("TurnWorkerFunction", "ApiFunction"):
+        assert env_of(template, function)["JOB_QUEUE_URL"] == {"Ref": "JobQueue"}, function
+    assert "TURN_QUEUE_URL" not in env_of(template, "TurnWorkerFunction")
     assert {"APP_SECRET_ARN", "DB_SECRET_ARN", "DB_HOST", "DB_NAME"} <= set(env_of(template, "MigrateFunction"))
     interactions = env_of(template, "InteractionsFunction")
     assert interactions["TURN_QUEUE_URL"] == {"Ref": "TurnQueue"}
@@ -315,9 +321,54 @@ def test_every_schedule_is_in_the_template_with_retries_and_a_dead_letter_queue(
 def test_sweeps_may_queue_jobs_and_the_schedules_dead_letters_are_watched(template):
     resources = template["Resources"]
     for name in ("ProactiveSweepFunction", "ReflectionSweepFunction"):
-        env = resources[name]["Properties"]["Environment"]["Variables"]
-        assert env["TURN_QUEUE_URL"] == {"Ref": "TurnQueue"}
+        props = resources[name]["Properties"]
+        assert props["Environment"]["Variables"]["JOB_QUEUE_URL"] == {"Ref": "JobQueue"}
+        assert "TURN_QUEUE_URL" not in props["Environment"]["Variables"]  # jobs never go before turns
+        policies = json.dumps(props["Policies"])
+        assert '"JobQueue"' in policies and '"TurnQueue"' not in policies
+        assert "kms:GenerateDataKey" in policies  # the job queue is encrypted with AppKey
     alarms = resources_of(template, "AWS::CloudWatch::Alarm")
     dims = [json.dumps(a["Properties"].get("Dimensions")) for a in alarms.values()]
     assert any("ScheduleDeadLetterQueue" in d for d in dims)
     assert {"ProactiveDeliveryFailuresAlarm", "ReflectionFailuresAlarm", "ScheduledFunctionErrorsAlarm"} <= set(alarms)
+
+
+def test_jobs_have_their_own_fifo_queue_worker_concurrency_and_dead_letter_queue(template):
+    resources = template["Resources"]
+    queue = resources["JobQueue"]["Properties"]
+    assert queue["FifoQueue"] is True and queue["ContentBasedDeduplication"] is False
+    assert queue["KmsMasterKeyId"] == {"Ref": "AppKey"}
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["JobDeadLetterQueue", "Arn"]}
+    assert resources["JobDeadLetterQueue"]["Properties"]["FifoQueue"] is True
+    worker = resources["JobWorkerFunction"]
+    [event] = worker["Properties"]["Events"].values()
+    assert event["Type"] == "SQS" and event["Properties"]["Queue"] == {"Fn::GetAtt": ["JobQueue", "Arn"]}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert event["Properties"]["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "JobWorkerMaxConcurrency"}
+    # The turn worker consumes the turn queue alone, under its own cap.
+    [turns] = resources["TurnWorkerFunction"]["Properties"]["Events"].values()
+    assert turns["Properties"]["Queue"] == {"Fn::GetAtt": ["TurnQueue", "Arn"]}
+    assert turns["Properties"]["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "WorkerMaxConcurrency"}
+    assert worker["DependsOn"] == "Migrations"
+
+
+def test_every_job_finishes_inside_the_job_workers_timeout_and_visibility(template):
+    """A job's deadline (services/jobs.py) ends before the function's timeout, so a slow provider
+    never makes SQS redeliver a job; the visibility timeout is 6x the timeout, as AWS recommends."""
+    from companion.services.jobs import JOB_CAPS, JobBudget
+
+    timeout = template["Resources"]["JobWorkerFunction"]["Properties"]["Timeout"]
+    assert max(JOB_CAPS.values()) + JobBudget().lambda_margin < timeout
+    assert template["Resources"]["JobQueue"]["Properties"]["VisibilityTimeout"] == 6 * timeout
+
+
+def test_the_job_queue_is_charted_and_alarmed(template):
+    alarms = resources_of(template, "AWS::CloudWatch::Alarm")
+    assert {"JobDeadLetterAlarm", "JobBacklogAlarm", "JobWorkerErrorsAlarm"} <= set(alarms)
+    watched = json.dumps({n: alarms[n]["Properties"] for n in ("JobDeadLetterAlarm", "JobBacklogAlarm", "JobWorkerErrorsAlarm")})
+    for resource in ("JobDeadLetterQueue", "JobQueue", "JobWorkerFunction"):
+        assert f'"{resource}"' in watched, resource
+    body = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    for line in ("${JobQueue.QueueName}", "${JobDeadLetterQueue.QueueName}", "${JobWorkerFunction}",
+                 "${JobDeadLetterAlarm.Arn}", "${JobBacklogAlarm.Arn}", "${JobWorkerErrorsAlarm.Arn}"):
+        assert line in body, line

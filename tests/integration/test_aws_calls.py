@@ -25,6 +25,7 @@ from companion import config
 from companion.adapters.discord_rest import DiscordRestClient
 from companion.config import Settings
 from companion.domain.deadline import snowflake_at
+from companion.domain.schedules import next_reflection_slot
 from companion.grants import FUNCTION_CALLS
 from companion.local.discord_sink import BASE_URL, LocalDiscordSink
 from companion.local.functions import load_handler
@@ -84,12 +85,12 @@ def aws(monkeypatch):
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
     with mock_aws():
         sqs = boto3.client("sqs")
-        queue = sqs.create_queue(QueueName="TurnQueue.fifo", Attributes={
-            "FifoQueue": "true", "ContentBasedDeduplication": "false"})["QueueUrl"]
+        queue, jobs = (sqs.create_queue(QueueName=f"{name}.fifo", Attributes={
+            "FifoQueue": "true", "ContentBasedDeduplication": "false"})["QueueUrl"] for name in ("TurnQueue", "JobQueue"))
         secret = boto3.client("secretsmanager").create_secret(Name="AppSecret", SecretString=json.dumps(
             {"DISCORD_BOT_TOKEN": "bot-token", "CHUTES_API_KEY": "", "GROQ_API_KEY": "", "GEMINI_API_KEY": "",
              "QDRANT_API_KEY": ""}))["ARN"]
-        yield recorder, sqs, queue, secret
+        yield recorder, sqs, queue, jobs, secret
 
 
 class Clock:
@@ -100,17 +101,18 @@ class Clock:
         return self.at
 
 
-def as_deployed(function: str, monkeypatch, *, queue: str, secret: str, database_url: str, public_key: str) -> None:
+def as_deployed(function: str, monkeypatch, *, queue: str, jobs: str, secret: str, database_url: str,
+                public_key: str) -> None:
     """The environment template.yaml gives ``function``, with this machine's stand-ins: the moto
     queue and secret, the test's database (for the IAM login, which needs Aurora), no Qdrant Cloud."""
     config._secrets_provider = None  # each function is a process of its own: nothing cached yet
     template = load_template()
     env = template["Resources"][function]["Properties"].get("Environment", {}).get("Variables", {})
-    for name in ("TURN_QUEUE_URL", "APP_SECRET_ARN", "DATABASE_URL", "DISCORD_PUBLIC_KEY", "DB_SECRET_ARN",
+    for name in ("TURN_QUEUE_URL", "JOB_QUEUE_URL", "APP_SECRET_ARN", "DATABASE_URL", "DISCORD_PUBLIC_KEY", "DB_SECRET_ARN",
                  "DB_IAM_USER", "DB_HOST", "QDRANT_URL", "REDIS_URL", "CHUTES_API_KEY", "GROQ_API_KEY",
                  "GEMINI_API_KEY", "DISCORD_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    given = {"TURN_QUEUE_URL": queue, "APP_SECRET_ARN": secret, "DISCORD_PUBLIC_KEY": public_key}
+    given = {"TURN_QUEUE_URL": queue, "JOB_QUEUE_URL": jobs, "APP_SECRET_ARN": secret, "DISCORD_PUBLIC_KEY": public_key}
     for name, value in given.items():
         if name in env:
             monkeypatch.setenv(name, value)
@@ -142,10 +144,11 @@ def signed_command(key: SigningKey, at: datetime, message: str) -> dict:
 
 
 def received(sqs, queue: str) -> dict:
+    name = urlparse(queue).path.rsplit("/", 1)[-1]
     messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
     return {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
                          "attributes": m["Attributes"], "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
-                         "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:TurnQueue.fifo",
+                         "eventSource": "aws:sqs", "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{name}",
                          "awsRegion": "us-east-1"} for m in messages]}
 
 
@@ -164,9 +167,9 @@ def sample_api_keys(container) -> tuple[str, str]:
 
 def test_every_handler_makes_only_the_aws_calls_listed_for_its_function(aws, database_url, monkeypatch,
                                                                          lambda_context):
-    recorder, sqs, queue, secret = aws
+    recorder, sqs, queue, jobs, secret = aws
     key = SigningKey.generate()
-    where = {"queue": queue, "secret": secret, "database_url": database_url,
+    where = {"queue": queue, "jobs": jobs, "secret": secret, "database_url": database_url,
              "public_key": key.verify_key.encode().hex()}
     sink = LocalDiscordSink()
     clock = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
@@ -191,6 +194,17 @@ def test_every_handler_makes_only_the_aws_calls_listed_for_its_function(aws, dat
         made["TurnWorkerFunction"] = set(r.calls)
         sqs.purge_queue(QueueUrl=queue)
 
+        # The new memory's job -> the job worker.
+        as_deployed("JobWorkerFunction", monkeypatch, **where)
+        delivered = received(sqs, jobs)
+        assert [json.loads(m["body"])["job"] for m in delivered["Records"]] == ["new_memory"]
+        with recorder.handler("JobWorkerFunction") as r:
+            production_container(clock, sink)
+            result = load_handler("job_worker").handler(delivered, lambda_context)
+        assert result == {"batchItemFailures": []}
+        made["JobWorkerFunction"] = set(r.calls)
+        sqs.purge_queue(QueueUrl=jobs)
+
         # The REST API: a chat turn, and the detailed health (the queue's depth).
         as_deployed("ApiFunction", monkeypatch, **where)
         with recorder.handler("ApiFunction") as init:
@@ -209,8 +223,10 @@ def test_every_handler_makes_only_the_aws_calls_listed_for_its_function(aws, dat
         assert health["statusCode"] == 200 and checks["queue"] == "ok", health["body"]
         made["ApiFunction"] |= set(r.calls)
 
-        # The schedules, a day later: the sweeps fan out per-user jobs onto the turn queue.
+        # The schedules, a day later: the sweeps fan out per-user jobs onto the job queue (the
+        # reflection sweep once at the user's night: a first sweep only schedules it).
         clock.at += timedelta(days=1)
+        night = next_reflection_slot(USER, "UTC", clock()) + timedelta(minutes=5)
         for function, name, event in (
                 ("NeedDecayFunction", "need_decay", "need_decay/scheduled.json"),
                 ("ProactiveSweepFunction", "proactive_sweep", "proactive_sweep/scheduled.json"),
@@ -220,6 +236,11 @@ def test_every_handler_makes_only_the_aws_calls_listed_for_its_function(aws, dat
             with recorder.handler(function) as r:
                 production_container(clock, sink)
                 outcome = load_handler(name).handler(sample_event(event), lambda_context)
+                if function == "ReflectionSweepFunction":
+                    clock.at, before = night, clock.at
+                    outcome = load_handler(name).handler(sample_event(event), lambda_context)
+                    clock.at = before
+                    assert outcome["jobs_enqueued"] == 1
             assert outcome["status"] == "done", (function, outcome)
             made[function] = set(r.calls)
 
@@ -235,8 +256,9 @@ def test_every_handler_makes_only_the_aws_calls_listed_for_its_function(aws, dat
     # The recording saw the calls that matter (so an empty recording cannot pass for a clean one).
     assert made["InteractionsFunction"] == {("sqs:SendMessage", "TurnQueue")}
     assert ("secretsmanager:GetSecretValue", "AppSecret") in made["TurnWorkerFunction"]
-    assert ("sqs:SendMessage", "TurnQueue") in made["TurnWorkerFunction"]  # the new memory's job
+    assert ("sqs:SendMessage", "JobQueue") in made["TurnWorkerFunction"]  # the new memory's job
+    assert made["JobWorkerFunction"] == {("secretsmanager:GetSecretValue", "AppSecret")}
     assert ("sqs:GetQueueAttributes", "TurnQueue") in made["ApiFunction"]
-    assert made["ProactiveSweepFunction"] == made["ReflectionSweepFunction"] == {("sqs:SendMessage", "TurnQueue")}
+    assert made["ProactiveSweepFunction"] == made["ReflectionSweepFunction"] == {("sqs:SendMessage", "JobQueue")}
     assert made["NeedDecayFunction"] == made["RetentionPurgeFunction"] == set()
     assert made["MigrateFunction"] == {("secretsmanager:GetSecretValue", "AppSecret")}

@@ -104,7 +104,7 @@ def test_the_job_deadline_is_the_invocations_time_less_a_margin(make_runtime):
                         "receives": 1, "message_id": "m1"}])
     context = LocalLambdaContext()
     context.get_remaining_time_in_millis = lambda: 6_000  # the invocation has 6 s left
-    assert rt._worker_handler(event, context) == {"batchItemFailures": []}
+    assert rt._job_worker_handler(event, context) == {"batchItemFailures": []}
     [left] = seen
     assert 0 < left <= 6.0 - JobBudget().lambda_margin
 
@@ -122,7 +122,7 @@ def test_a_hanging_reply_model_makes_the_proactive_job_send_the_template_starter
         job = UserJob("proactive", USER, rt.clock())
         event = sqs_event([{"body": json.dumps(job.to_dict()), "group_id": USER, "dedup_id": job.dedup_id,
                             "receives": 1, "message_id": "p1"}])
-        assert rt._worker_handler(event, LocalLambdaContext()) == {"batchItemFailures": []}
+        assert rt._job_worker_handler(event, LocalLambdaContext()) == {"batchItemFailures": []}
     finally:
         chat.close()
     [dm] = rt.sink.messages

@@ -1,6 +1,7 @@
 """A turn's new memory after the reply, as a per-user job: the turn saves it with the heuristic
-importance and queues the job in the user's FIFO group; the worker runs it in an invocation of its
-own (the importance scorer, then the conflict check), embedding no statement twice."""
+importance and queues the job on the job queue (FIFO group = the user); the job worker runs it in
+an invocation of its own (the importance scorer, then the conflict check), embedding no statement
+twice."""
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -36,20 +37,22 @@ def counted(tmp_path, database_url, embedder):
 
 
 def invocations(rt, db_admin):
-    """Wrap the worker handler: per invocation, the record it ran and the conflicts recorded when
-    it returned."""
+    """Wrap the turn worker's and the job worker's handlers: per invocation, in order, the record
+    it ran, its group and the conflicts recorded when it returned."""
     seen = []
-    worker = rt._worker_handler
 
-    def spy(event, context):
-        result = worker(event, context)
-        [record] = event["Records"]
-        recorded = db_admin.execute("SELECT count(*) AS n FROM memory_conflicts WHERE user_id = %s",
-                                    (USER,)).fetchone()["n"]
-        seen.append((json.loads(record["body"]), record["attributes"]["MessageGroupId"], recorded))
-        return result
+    def spying(worker):
+        def spy(event, context):
+            result = worker(event, context)
+            [record] = event["Records"]
+            recorded = db_admin.execute("SELECT count(*) AS n FROM memory_conflicts WHERE user_id = %s",
+                                        (USER,)).fetchone()["n"]
+            seen.append((json.loads(record["body"]), record["attributes"]["MessageGroupId"], recorded))
+            return result
+        return spy
 
-    rt._worker_handler = spy
+    rt._worker_handler = spying(rt._worker_handler)
+    rt._job_worker_handler = spying(rt._job_worker_handler)
     return seen
 
 
@@ -58,7 +61,7 @@ def say(rt, when, message, user=USER):
     return rt.send("companion", {"message": message}, user_id=user)
 
 
-def test_the_turn_queues_the_job_and_the_worker_runs_it_in_an_invocation_of_its_own(runtime, db_admin):
+def test_the_turn_queues_the_job_and_the_job_worker_runs_it_in_an_invocation_of_its_own(runtime, db_admin):
     say(runtime, T0, "I love coffee")
     seen = invocations(runtime, db_admin)
     reply = say(runtime, T0 + timedelta(days=7), "I can't stand coffee anymore")
@@ -69,7 +72,8 @@ def test_the_turn_queues_the_job_and_the_worker_runs_it_in_an_invocation_of_its_
                            (USER, "I can't stand coffee anymore")).fetchone()["id"]
     assert job == {"job": "new_memory", "user_id": USER, "slot": (T0 + timedelta(days=7)).isoformat(),
                    "subject": new, "interaction": turn["interaction_id"]}
-    assert job_group == turn_group == USER  # ordered with the user's turns
+    assert job_group == turn_group == USER  # the job queue's FIFO group is the user too
+    assert len(runtime.queue) == len(runtime.job_queue) == 0
     assert after_job == 1
     [conflict] = db_admin.execute("SELECT * FROM memory_conflicts WHERE user_id = %s", (USER,)).fetchall()
     assert conflict["primary_memory_id"] == new and conflict["status"] == "resolved"
@@ -78,7 +82,6 @@ def test_the_turn_queues_the_job_and_the_worker_runs_it_in_an_invocation_of_its_
 
 def test_the_reply_never_waits_for_the_importance_scorer(runtime, db_admin):
     seen = []
-    worker = runtime._worker_handler
     message = "I got engaged to Sam last night!"
 
     def importance():
@@ -86,12 +89,15 @@ def test_the_reply_never_waits_for_the_importance_scorer(runtime, db_admin):
                                (USER, message)).fetchone()
         return row["importance"] if row else None
 
-    def spy(event, context):
-        result = worker(event, context)
-        seen.append((json.loads(event["Records"][0]["body"]).get("job", "turn"), importance()))
-        return result
+    def spying(worker):
+        def spy(event, context):
+            result = worker(event, context)
+            seen.append((json.loads(event["Records"][0]["body"]).get("job", "turn"), importance()))
+            return result
+        return spy
 
-    runtime._worker_handler = spy
+    runtime._worker_handler = spying(runtime._worker_handler)
+    runtime._job_worker_handler = spying(runtime._job_worker_handler)
     say(runtime, T0, message)
     scored = runtime.container.importance_scorer.score(message, {"user_id": USER, "memory_type": "episodic"})
     assert seen == [("turn", pytest.approx(heuristic_importance(message))), ("new_memory", pytest.approx(scored))]

@@ -39,7 +39,7 @@ def run_job(rt, slot, message_id="m-1", receives=1):
     job = UserJob("proactive", USER, slot)
     event = sqs_event([{"body": json.dumps(job.to_dict()), "group_id": USER, "dedup_id": job.dedup_id,
                         "receives": receives, "message_id": message_id}])
-    return rt._worker_handler(event, LocalLambdaContext())
+    return rt._job_worker_handler(event, LocalLambdaContext())
 
 
 def decisions(rt):
@@ -117,14 +117,14 @@ def test_a_malformed_job_is_reported_failed_and_others_in_the_batch_succeed(rt):
         {"body": json.dumps(good.to_dict()), "group_id": USER, "dedup_id": good.dedup_id, "receives": 1,
          "message_id": "good"},
     ])
-    result = rt._worker_handler(event, LocalLambdaContext())
+    result = rt._job_worker_handler(event, LocalLambdaContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
     assert len(rt.sink.messages) == 1
 
 
-def test_the_worker_counts_each_outcome_for_the_dashboard_and_the_failures_alarm(rt, monkeypatch, capsys):
+def test_the_job_worker_counts_each_outcome_for_the_dashboard_and_the_failures_alarm(rt, monkeypatch, capsys):
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
-    worker = load_handler("turn_worker").handler  # as Lambda runs it: its metrics are published
+    worker = load_handler("job_worker").handler  # as Lambda runs it: its metrics are published
     slot = rt.clock()
 
     def job(message_id, receives):

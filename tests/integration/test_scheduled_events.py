@@ -1,12 +1,13 @@
 """Every scheduled event in events/ drives its handler in-process against SQS FIFO (moto) and the
-embedded engines; the jobs the sweeps queue are run by the worker, read back from SQS."""
+embedded engines; the jobs the sweeps queue on the job queue are run by the job worker, read back
+from SQS."""
 import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from companion.adapters.queues import SqsTurnQueue
-from companion.domain.schedules import UserJob, scheduled_time
+from companion.domain.schedules import UserJob, next_reflection_slot, scheduled_time
 from companion.local.functions import load_handler
 from companion.local.runtime import LocalRuntime
 from tests.sample_events import sample_event
@@ -15,14 +16,14 @@ SAMPLE_USER = "1300000000000000001"  # the user the sample events talk about
 
 
 def runtime_at(tmp_path, database_url, embedder, sqs, at):
-    """The embedded engines on a frozen clock; turns go through the in-process queue, and the
-    schedules' sweeps (built on first use, after the users exist) queue their jobs on SQS."""
+    """The embedded engines on a frozen clock; turns (and their new-memory jobs) go through the
+    in-process queues, and the schedules' sweeps (built on first use, after the users exist) queue
+    their jobs on SQS, the job queue."""
     client, url = sqs
     rt = LocalRuntime(tmp_path, database_url=database_url, qdrant_path=":memory:", embedder=embedder,
                       frozen_at=at)
-    rt.container.webhook  # built now, with the in-process queue the runtime drains
-    rt.container.new_memory  # (the turns' new-memory jobs too)
-    rt.container.__dict__["queue"] = SqsTurnQueue(url, client)
+    rt.container.new_memory  # built now, with the in-process job queue the runtime drains
+    rt.container.__dict__["job_queue"] = SqsTurnQueue(url, client)
     return rt
 
 
@@ -55,7 +56,7 @@ def test_need_decay_event_grows_every_users_needs(tmp_path, database_url, embedd
     assert after["social"] == pytest.approx(before["social"] + 10 * 0.03)
 
 
-def test_proactive_sweep_event_queues_one_job_per_due_user_and_the_worker_runs_it(
+def test_proactive_sweep_event_queues_one_job_per_due_user_and_the_job_worker_runs_it(
         tmp_path, database_url, embedder, sqs, lambda_context):
     event = sample_event("proactive_sweep/scheduled.json")
     at = scheduled_time(event)
@@ -75,7 +76,7 @@ def test_proactive_sweep_event_queues_one_job_per_due_user_and_the_worker_runs_i
         [record] = batch["Records"]
         assert record["attributes"]["MessageGroupId"] == SAMPLE_USER
         assert json.loads(record["body"]) == {"job": "proactive", "user_id": SAMPLE_USER, "slot": at.isoformat()}
-        assert rt._worker_handler(batch, lambda_context) == {"batchItemFailures": []}
+        assert rt._job_worker_handler(batch, lambda_context) == {"batchItemFailures": []}
         [decision] = rt.container.outreach_repo.list_decisions(SAMPLE_USER)
         assert decision.slot == at and decision.outcome in ("send", "decline", "blocked")
     finally:
@@ -86,16 +87,25 @@ def test_reflection_sweep_event_fans_out_and_each_job_writes_a_report(
         tmp_path, database_url, embedder, sqs, lambda_context):
     event = sample_event("reflection_sweep/scheduled.json")
     at = scheduled_time(event)
+    slot = next_reflection_slot(SAMPLE_USER, "UTC", at - timedelta(hours=1))  # 02:02 on the user's clock
     rt = runtime_at(tmp_path, database_url, embedder, sqs, at - timedelta(hours=6))
     try:
         for i in range(6):
             rt.send("companion", {"message": f"Practised the cello for {i + 1} hours, love it"}, user_id=SAMPLE_USER)
+        # A sweep in the evening schedules the new user's first night; none is due yet.
+        rt.clock.advance_to(at - timedelta(hours=5))
+        evening = load_handler("reflection_sweep").handler(event | {"time": "2025-11-25T21:15:00Z"}, lambda_context)
+        assert evening["jobs_enqueued"] == 0
         rt.clock.advance_to(at)
         result = load_handler("reflection_sweep").handler(event, lambda_context)
         assert (result["users_selected"], result["jobs_enqueued"]) == (1, 1)
+        again = load_handler("reflection_sweep").handler(event, lambda_context)  # delivered twice
+        assert again["jobs_enqueued"] == 0
         batch = received_records(sqs)
-        assert rt._worker_handler(batch, lambda_context) == {"batchItemFailures": []}
-        report = rt.container.outreach_repo.reflection_report(SAMPLE_USER, at)
+        [record] = batch["Records"]
+        assert json.loads(record["body"]) == {"job": "reflection", "user_id": SAMPLE_USER, "slot": slot.isoformat()}
+        assert rt._job_worker_handler(batch, lambda_context) == {"batchItemFailures": []}
+        report = rt.container.outreach_repo.reflection_report(SAMPLE_USER, slot)
     finally:
         rt.close()
     assert report["status"] == "succeeded", report
@@ -133,14 +143,39 @@ def test_retention_purge_event_deletes_what_outlived_its_retention(
     assert moods and all(m.at >= at - timedelta(days=2) for m in moods) and current is not None
 
 
-def test_sample_job_records_run_through_the_worker(runtime, lambda_context):
+def test_sample_job_records_run_through_the_job_worker(tmp_path, database_url, embedder, lambda_context):
+    slot = datetime(2025, 11, 26, 2, 2, tzinfo=timezone.utc)  # the sample user's night (UTC)
+    runtime = LocalRuntime(tmp_path, database_url=database_url, qdrant_path=":memory:", embedder=embedder,
+                           frozen_at=slot - timedelta(hours=12))
+    try:
+        runtime.send("companion", {"message": "Hello!"}, user_id=SAMPLE_USER)
+        runtime.clock.advance_to(slot + timedelta(minutes=13))
+        for path in ("job_worker/proactive_job.json", "job_worker/reflection_job.json"):
+            result = load_handler("job_worker").handler(sample_event(path), lambda_context)
+            assert result == {"batchItemFailures": []}, path
+        assert runtime.container.outreach_repo.list_decisions(SAMPLE_USER)
+        report = runtime.container.outreach_repo.reflection_report(SAMPLE_USER, slot)
+    finally:
+        runtime.close()
+    assert report["status"] == "succeeded"
+
+
+def test_sample_new_memory_job_scores_the_sample_turns_memory(runtime, lambda_context, db_admin):
+    from companion.services.turn import turn_memory_id
+
+    record = sample_event("job_worker/new_memory_job.json")["Records"][0]
+    body = json.loads(record["body"])
     runtime.send("companion", {"message": "Hello!"}, user_id=SAMPLE_USER)
-    for path in ("turn_worker/proactive_job.json", "turn_worker/reflection_job.json"):
-        result = load_handler("turn_worker").handler(sample_event(path), lambda_context)
-        assert result == {"batchItemFailures": []}, path
-    assert runtime.container.outreach_repo.list_decisions(SAMPLE_USER)
-    slot = datetime(2025, 11, 26, 3, 0, tzinfo=timezone.utc)
-    assert runtime.container.outreach_repo.reflection_report(SAMPLE_USER, slot) is not None
+    # The sample turn's memory, as the puppy turn saved it (here with a placeholder importance).
+    memory = runtime.container.memory.prepare(SAMPLE_USER, "I got a new puppy today!",
+                                              memory_id=turn_memory_id(body["interaction"]),
+                                              now=datetime(2025, 11, 25, tzinfo=timezone.utc), importance=0.01)
+    with runtime.container.database.scoped(SAMPLE_USER) as tx:
+        runtime.container.memory_repo.insert_memory(tx, memory, None)
+    result = load_handler("job_worker").handler(sample_event("job_worker/new_memory_job.json"), lambda_context)
+    assert result == {"batchItemFailures": []}
+    row = db_admin.execute("SELECT importance FROM memories WHERE id = %s", (body["subject"],)).fetchone()
+    assert row["importance"] > 0.01  # the scorer replaced the placeholder score
 
 
 def test_a_malformed_scheduled_event_is_refused_clearly(lambda_context, runtime):

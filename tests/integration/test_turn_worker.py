@@ -126,7 +126,8 @@ def test_a_dropped_database_connection_is_replaced_within_the_turn(runtime, pg_s
     delivered = []
     runtime.queue.drain = lambda handler, context=None, batch_size=10: delivered.append(deliveries(handler, context, batch_size)) or delivered[-1]
     exchange = runtime.send("companion", {"message": "Still there?"}, user_id="u1")
-    assert delivered == [2] and len(exchange.replies) == 1  # the turn and its new memory's job, once each
+    assert delivered == [1] and len(exchange.replies) == 1  # the turn, once (its job goes to the job queue)
+    assert runtime.job_queue.dead_letters == []
     assert runtime.container.database.connection().info.backend_pid != pid
     assert len(runtime.container.interaction_repo.list_interactions("u1")) == 1
     assert runtime.queue.dead_letters == []
@@ -166,3 +167,20 @@ def test_empty_and_oversized_queued_messages_get_clear_replies(runtime, worker, 
     assert "didn't say anything" in runtime.sink.edits[empty.token][0]
     assert "too long" in runtime.sink.edits[huge.token][0]
     assert runtime.container.interaction_repo.list_interactions("u1") == []
+
+
+def test_a_job_left_on_the_turn_queue_is_moved_to_the_job_queue_not_run(runtime, worker, lambda_context):
+    """Jobs queued on the turn queue before jobs had their own queue (a deploy in flight) never
+    take a turn worker: they are moved to the job queue, once each, and the job worker runs them."""
+    from companion.domain.schedules import UserJob
+
+    runtime.send("companion", {"message": "I'm learning the cello"}, user_id="u1")
+    job = UserJob("reflection", "u1", datetime(2026, 11, 26, 3, 0, tzinfo=timezone.utc))
+    body = json.dumps(job.to_dict())
+    result = worker(sqs_event([record(body, "old-job", "u1"), record("{not json", "poison", "u2")]), lambda_context)
+    assert result == {"batchItemFailures": [{"itemIdentifier": "poison"}]}
+    assert runtime.container.outreach_repo.reflection_report("u1", job.slot) is None  # not run here
+    [moved] = runtime.job_queue._pending
+    assert json.loads(moved["body"]) == job.to_dict() and moved["group_id"] == "u1" and moved["dedup_id"] == job.dedup_id
+    runtime.run_queued()
+    assert runtime.container.outreach_repo.reflection_report("u1", job.slot) is not None

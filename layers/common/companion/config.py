@@ -62,6 +62,7 @@ class Settings:
     discord_bot_token: str = ""
     discord_api_base: str = "https://discord.com/api/v10"
     turn_queue_url: str = ""
+    job_queue_url: str = ""  # per-user background jobs (new memories, proactive checks, reflections)
     personality_salt: str = ""
     max_proactive_per_day: int = 3  # the seed's MAX_PROACTIVE_PER_DAY
 

@@ -49,22 +49,27 @@ READ_MASTER_SECRET = AwsCall("companion.config:_get_secret", "secretsmanager:Get
                              "AuroraCluster.MasterUserSecret")
 CONNECT_AS_APP = AwsCall("companion.config:_iam_token", "rds-db:connect", APP_LOGIN)
 SEND_TURN = AwsCall("companion.adapters.queues:SqsTurnQueue.send", "sqs:SendMessage", "TurnQueue")
-SEND_TURN_JOBS = AwsCall("companion.adapters.queues:SqsTurnQueue.send_many", "sqs:SendMessage", "TurnQueue")
+SEND_JOB = AwsCall("companion.adapters.queues:SqsTurnQueue.send", "sqs:SendMessage", "JobQueue")
+SEND_JOBS = AwsCall("companion.adapters.queues:SqsTurnQueue._send_batch", "sqs:SendMessage", "JobQueue")
 TURN_QUEUE_DEPTH = AwsCall("companion.adapters.queues:SqsTurnQueue.approximate_depth", "sqs:GetQueueAttributes",
                            "TurnQueue")
 RECEIVE_TURNS = AwsCall(EVENT_SOURCE, "sqs:ReceiveMessage", "TurnQueue")
+RECEIVE_JOBS = AwsCall(EVENT_SOURCE, "sqs:ReceiveMessage", "JobQueue")
 
 FUNCTION_CALLS: dict[str, tuple[AwsCall, ...]] = {
     # Internet-facing: verifies, defers and queues. It reads no secret and never sees the database.
     "InteractionsFunction": (SEND_TURN,),
-    # Turns and per-user jobs; a turn queues its new memory's job in the user's FIFO group.
-    "TurnWorkerFunction": (RECEIVE_TURNS, READ_APP_SECRET, CONNECT_AS_APP, SEND_TURN),
-    # The REST API: a chat turn queues its new memory's job; /health reads the queue's depth.
-    "ApiFunction": (READ_APP_SECRET, CONNECT_AS_APP, SEND_TURN, TURN_QUEUE_DEPTH),
+    # Turns; a turn queues its new memory's job on the job queue (and moves a job it finds on the
+    # turn queue there).
+    "TurnWorkerFunction": (RECEIVE_TURNS, READ_APP_SECRET, CONNECT_AS_APP, SEND_JOB),
+    # Per-user jobs (new memories, proactive checks, reflections), apart from the turns.
+    "JobWorkerFunction": (RECEIVE_JOBS, READ_APP_SECRET, CONNECT_AS_APP),
+    # The REST API: a chat turn queues its new memory's job; /health reads the turn queue's depth.
+    "ApiFunction": (READ_APP_SECRET, CONNECT_AS_APP, SEND_JOB, TURN_QUEUE_DEPTH),
     # Migrations as the owner; {"action": "reindex-vectors"} also needs the Qdrant and Gemini keys.
     "MigrateFunction": (READ_MASTER_SECRET, READ_APP_SECRET),
     "NeedDecayFunction": (CONNECT_AS_APP,),
-    "ProactiveSweepFunction": (CONNECT_AS_APP, SEND_TURN_JOBS),
-    "ReflectionSweepFunction": (CONNECT_AS_APP, SEND_TURN_JOBS),
+    "ProactiveSweepFunction": (CONNECT_AS_APP, SEND_JOBS),
+    "ReflectionSweepFunction": (CONNECT_AS_APP, SEND_JOBS),
     "RetentionPurgeFunction": (CONNECT_AS_APP,),
 }

@@ -158,7 +158,7 @@ class TurnQueue(Protocol):
 
 
 class WorkQueue(TurnQueue, Protocol):
-    """The turn queue also carries per-user jobs (same FIFO group as the user's turns)."""
+    """The job queue: per-user background jobs (FIFO group = the user), apart from the turns'."""
 
     def send_many(self, messages: list[tuple[dict[str, Any], str, str]]) -> None:
         """(body, group id, dedup id) triples."""
@@ -206,8 +206,6 @@ class ProfileStore(Protocol):
 
     def drift_baseline(self, user_id: str, now: datetime) -> bool: ...
 
-    def drift_all_baselines(self, now: datetime) -> int: ...
-
     def interactions_in_drift_window(self, user_id: str, now: datetime) -> int: ...
 
 
@@ -224,7 +222,9 @@ class NeedsStore(Protocol):
 class QuirkStore(Protocol):
     def get_quirks(self, user_id: str, *, active_only: bool = False) -> list[Quirk]: ...
 
-    def save_quirks(self, user_id: str, quirks: Sequence[Quirk]) -> None: ...
+    def update_quirks(self, user_id: str, change: Callable[[dict[str, Quirk]], Sequence[Quirk]]) -> list[Quirk]:
+        """Applies ``change`` to the user's quirks as they are, under the user's lock, and saves
+        what it returns (one transaction)."""
 
     def record_evolution(self, user_id: str, evolved_at: datetime, **fields: Any) -> None: ...
 

@@ -281,12 +281,12 @@ class Container:
 
     @cached_property
     def job_queue(self):
-        """Where a turn queues its follow-up work (the new memory's job); None when no queue is
-        configured (the work is then done in place)."""
-        try:
-            return self.queue
-        except RuntimeError:
-            return None
+        """The per-user jobs' queue (SQS FIFO, group = the user; JOB_QUEUE_URL), apart from the
+        turns' so a turn never waits behind a job. None when not configured: a turn's new-memory
+        job is then done in place, and the sweeps refuse to run."""
+        from .adapters.queues import SqsTurnQueue
+
+        return SqsTurnQueue(self.settings.job_queue_url) if self.settings.job_queue_url else None
 
     # --- services ----------------------------------------------------------------------------
 
@@ -529,11 +529,9 @@ class Container:
     def scheduled_jobs(self):
         from .services.schedules import ScheduleService
 
-        # Need growth and the retention purge queue nothing: their functions get no TURN_QUEUE_URL.
-        return ScheduleService(schedules=self.schedule_repo, queue=self.queue if self._has_queue() else None,
-                               clock=self.clock,
+        # Need growth and the retention purge queue nothing: their functions get no JOB_QUEUE_URL.
+        return ScheduleService(schedules=self.schedule_repo, queue=self.job_queue, clock=self.clock,
                                grow_needs=self.personality.grow_all_needs,
-                               drift_baselines=self.personality.drift_all_baselines,
                                lift_sanctions=self.sanctions.lift_lapsed)
 
     @cached_property

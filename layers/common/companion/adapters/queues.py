@@ -7,6 +7,9 @@ from collections import deque
 from typing import Any, Callable
 
 
+SEND_THREADS = 8  # SendMessageBatch calls in flight at once during a sweep's fan-out
+
+
 class SqsTurnQueue:
     """Sends from the interactions function, which must answer Discord within 3 s whatever SQS
     does: the client is created up front (at the function's init, not on the first request) with
@@ -36,26 +39,34 @@ class SqsTurnQueue:
         return int(attributes["ApproximateNumberOfMessages"])
 
     def send_many(self, messages: list[tuple[dict[str, Any], str, str]]) -> None:
-        """(body, group id, dedup id) triples, ten per SendMessageBatch call (SQS's limit); raises
-        if any entry fails, after sending the rest."""
+        """(body, group id, dedup id) triples, ten per SendMessageBatch call (SQS's limit), up to
+        SEND_THREADS calls at once (a sweep's fan-out is bound by the calls' round trips, not by
+        SQS: boto3 clients are thread-safe); raises if any entry fails, after sending the rest."""
         if self._client is None:
             import boto3
 
             self._client = boto3.client("sqs")
-        failed = []
-        for start in range(0, len(messages), 10):
-            chunk = messages[start:start + 10]
-            result = self._client.send_message_batch(
-                QueueUrl=self._url,
-                Entries=[
-                    {"Id": str(i), "MessageBody": json.dumps(body), "MessageGroupId": group_id,
-                     "MessageDeduplicationId": dedup_id}
-                    for i, (body, group_id, dedup_id) in enumerate(chunk)
-                ],
-            )
-            failed += [f"{chunk[int(f['Id'])][2]}: {f.get('Code')}" for f in result.get("Failed", [])]
+        chunks = [messages[start:start + 10] for start in range(0, len(messages), 10)]
+        if len(chunks) <= 1:
+            failed = [f for chunk in chunks for f in self._send_batch(chunk)]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(chunks))) as pool:
+                failed = [f for result in pool.map(self._send_batch, chunks) for f in result]
         if failed:
             raise RuntimeError(f"{len(failed)} jobs were not queued: {failed[:5]}")
+
+    def _send_batch(self, chunk: list[tuple[dict[str, Any], str, str]]) -> list[str]:
+        result = self._client.send_message_batch(
+            QueueUrl=self._url,
+            Entries=[
+                {"Id": str(i), "MessageBody": json.dumps(body), "MessageGroupId": group_id,
+                 "MessageDeduplicationId": dedup_id}
+                for i, (body, group_id, dedup_id) in enumerate(chunk)
+            ],
+        )
+        return [f"{chunk[int(f['Id'])][2]}: {f.get('Code')}" for f in result.get("Failed", [])]
 
 
 def sqs_client():

@@ -29,7 +29,8 @@ class Schedule:
 SCHEDULES = (
     Schedule("need-decay", "rate(1 hour)", "need_decay", "NeedDecayFunction"),
     Schedule("proactive-sweep", "rate(5 minutes)", "proactive_sweep", "ProactiveSweepFunction"),
-    Schedule("nightly-reflection", "cron(0 3 * * ? *)", "reflection_sweep", "ReflectionSweepFunction"),
+    # Every 15 minutes: it claims the users whose night has come (each at their own minute).
+    Schedule("nightly-reflection", "rate(15 minutes)", "reflection_sweep", "ReflectionSweepFunction"),
     Schedule("retention-purge", "cron(30 4 * * ? *)", "retention_purge", "RetentionPurgeFunction"),
 )
 
@@ -100,6 +101,59 @@ def scheduled_time(event: Any) -> datetime:
     except ValueError:
         raise InvalidScheduledEvent(f"scheduled event time {event['time']!r} is not ISO-8601 UTC") from None
     return at.replace(tzinfo=timezone.utc)
+
+
+# --- each user's night: when their nightly reflection runs -----------------------------------------
+# Reflection runs in the user's own night, in their time zone: a minute of their own between 01:00
+# and 04:00 local (a stable hash of the user id spreads a time zone's users over those three
+# hours, so the fleet's reflections spread over the day by time zone and, within a zone, over three
+# hours), and a job that cannot start before 05:00 local waits for the next night. The sweep that
+# claims due users (adapters/postgres/schedules.py) computes the same slot in SQL (migration 082's
+# companion_reflection_slot); a test keeps the two equal.
+
+NIGHT_START_MINUTE = 60  # 01:00 local
+NIGHT_SPREAD_MINUTES = 180  # slots from 01:00 to 03:59 local
+NIGHT_END_MINUTE = 300  # 05:00 local: a reflection never starts later (an hour of slack for lag)
+
+
+def reflection_minute(user_id: str) -> int:
+    """The user's minute of the local day for their reflection (01:00-03:59)."""
+    spread = int(hashlib.md5(user_id.encode()).hexdigest()[:8], 16) % NIGHT_SPREAD_MINUTES
+    return NIGHT_START_MINUTE + spread
+
+
+def next_reflection_slot(user_id: str, zone_name: str | None, after: datetime) -> datetime:
+    """The first moment after ``after`` at the user's reflection minute on their clock (UTC)."""
+    from .proactive import zone
+
+    tz = zone(zone_name)
+    day = after.astimezone(tz).date()
+    minute = reflection_minute(user_id)
+    while True:
+        candidate = _as_postgres_reads(datetime(day.year, day.month, day.day, minute // 60, minute % 60), tz)
+        if candidate > after:
+            return candidate
+        day += timedelta(days=1)
+
+
+def _as_postgres_reads(wall: datetime, tz) -> datetime:
+    """A wall-clock time in ``tz`` as PostgreSQL's ``AT TIME ZONE`` reads it (UTC): a time skipped
+    by a spring-forward takes the offset before the change, a time repeated by a fall-back the
+    offset after it (Python's fold=0 and fold=1 respectively)."""
+    first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first.astimezone(timezone.utc)
+    repeated = first.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None) == wall
+    return (second if repeated else first).astimezone(timezone.utc)
+
+
+def in_users_night(zone_name: str | None, at: datetime) -> bool:
+    """Whether ``at`` is inside the reflection night (01:00-05:00) on the user's clock."""
+    from .proactive import zone
+
+    local = at.astimezone(zone(zone_name))
+    minute = local.hour * 60 + local.minute
+    return NIGHT_START_MINUTE <= minute < NIGHT_END_MINUTE
 
 
 # --- per-user jobs (fanned out on the user's FIFO group of the work queue) -------------------------

@@ -2,8 +2,8 @@
 
 Embedded PostgreSQL with pgvector, Qdrant local mode, the ONNX MiniLM embedder, the offline
 reply model; slash commands become Ed25519-signed interaction payloads passed to the real
-interactions handler; queued turns are delivered as SQS batch events to the real worker handler;
-the worker's Discord calls land in a local sink.
+interactions handler; queued turns are delivered as SQS batch events to the real worker handler,
+and the jobs on the job queue to the real job worker's; Discord calls land in a local sink.
 """
 from __future__ import annotations
 
@@ -240,6 +240,7 @@ class LocalRuntime:
         self._key = signing_key(data_dir / "discord-signing.key")
         self.sink = LocalDiscordSink()
         self.queue = InProcessTurnQueue()
+        self.job_queue = InProcessTurnQueue(max_receives=3)  # the template's JobQueue redrive
         settings = Settings(
             **provider_settings(provider_env or {}),
             database_url=database_url,
@@ -254,6 +255,7 @@ class LocalRuntime:
         )
         components: dict[str, Any] = {
             "queue": self.queue,
+            "job_queue": self.job_queue,
             "discord": DiscordRestClient(BASE_URL, http_client=self.sink.client()),
         }
         if embedder is not None:
@@ -265,6 +267,8 @@ class LocalRuntime:
         self._worker = load_handler("turn_worker", functions_dir)
         self._scheduled = {s.function: load_handler(s.function, functions_dir) for s in SCHEDULES}
         self._worker_handler = _discarding_metrics(self._worker.handler)
+        self._job_worker = load_handler("job_worker", functions_dir)
+        self._job_worker_handler = _discarding_metrics(self._job_worker.handler)
         self._ids = itertools.count()
 
     # --- Discord's side ----------------------------------------------------------------------------
@@ -331,9 +335,14 @@ class LocalRuntime:
                         self.sink.buttons.get(token, []))
 
     def run_queued(self) -> int:
-        """Deliver what is queued (turns, and the jobs they queue) to the real worker handler,
-        as SQS would; returns how many records were delivered."""
-        return self.queue.drain(self._worker_handler, LocalLambdaContext())
+        """Deliver what is queued to the real handlers, as SQS would: turns to the turn worker,
+        then the jobs they (or a schedule) queued to the job worker, until both queues are empty;
+        returns how many records were delivered."""
+        delivered = 0
+        while len(self.queue) or len(self.job_queue):
+            delivered += self.queue.drain(self._worker_handler, LocalLambdaContext())
+            delivered += self.job_queue.drain(self._job_worker_handler, LocalLambdaContext())
+        return delivered
 
     # --- time ----------------------------------------------------------------------------------------
 
@@ -355,7 +364,7 @@ class LocalRuntime:
             self.clock.advance_to(at, persist=False)
             handler = _discarding_metrics(self._scheduled[schedule.function].handler)
             result = handler(scheduled_event(schedule, at), LocalLambdaContext())
-            self.queue.drain(self._worker_handler, LocalLambdaContext())
+            self.run_queued()
             fired.append(Fired(schedule.name, at, result))
         self.clock.advance_to(end)
         return fired, self.sink.messages[sent_before:]

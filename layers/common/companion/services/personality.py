@@ -4,8 +4,8 @@ fade, needs that grow, and the /personality card.
 Per turn the TurnService asks this service for the companion's state as it is *now* (mood
 relaxed since it was last set, needs grown since last updated, active quirks) and tells it about
 each exchange (quirk observation and emergence). The schedules call ``grow_all_needs`` (hourly, one
-SQL statement over all users), ``drift_all_baselines`` (nightly, one statement) and, per user,
-``evolve`` (the nightly personality evolution that reflection runs for each user).
+SQL statement over all users) and, per user in their own night, ``evolve`` (the nightly personality
+evolution, baseline drift included, that each user's reflection runs).
 """
 from __future__ import annotations
 
@@ -98,9 +98,8 @@ class PersonalityService:
         tz = self.local_zone(user_id)
         window = as_exchanges(list(history)[-(QUIRK_WINDOW_TURNS - 1):], tz) + [Exchange(message, reply, now.astimezone(tz))]
         patterns = self._turn_detector.detect(window)
-        existing = {q.name: q for q in self.quirks.get_quirks(user_id)}
-        changed = develop(existing, patterns, now, only_observed_now=True, max_new=1)
-        self.quirks.save_quirks(user_id, changed)
+        changed = self.quirks.update_quirks(
+            user_id, lambda existing: develop(existing, patterns, now, only_observed_now=True, max_new=1))
         for q in changed:
             if q.reinforcement_count == 0:
                 log.info("quirk emerged", extra={"user_id": user_id, "quirk": q.name})
@@ -147,10 +146,6 @@ class PersonalityService:
         """The hourly need growth for every user (one SQL statement)."""
         return self.needs.grow_all_needs(now)
 
-    def drift_all_baselines(self, now: datetime) -> int:
-        """The nightly baseline drift for every user (one SQL statement)."""
-        return self.profiles.drift_all_baselines(now)
-
     def evolve(self, user_id: str, now: datetime) -> EvolutionResult:
         """One user's nightly personality evolution (reflection.py's evolve_user_personality):
         the mood relaxed and recorded, the baseline drift, quirk evolution, the needs'
@@ -186,36 +181,41 @@ class PersonalityService:
         return result
 
     def _record_relaxation(self, user_id: str, relaxed: PersonalitySnapshot, now: datetime) -> PAD:
-        """Write the relaxed mood as a history row, so the week's trend sees quiet days too."""
-        stored = self.profiles.get_personality(user_id)
-        if stored.pad != relaxed.pad:
-            with self.uow.scoped(user_id) as tx:
-                self.profiles.set_pad(tx, user_id, relaxed.pad, "relaxation", now)
-        return relaxed.pad
+        """Write the relaxed mood as a history row, so the week's trend sees quiet days too
+        (computed again from the current row under the user's lock: a turn may have set a new
+        mood since ``relaxed`` was read)."""
+        return self.profiles.record_relaxation(user_id, now) or relaxed.pad
 
     def _evolve_quirks(self, user_id: str, exchanges: list[Exchange], now: datetime) -> list[dict]:
         """Sightings and emergence from the week's exchanges, then the seed's nightly rules
-        (reinforce what was seen within a day, decay what was not seen for 7+ days)."""
-        existing = {q.name: q for q in self.quirks.get_quirks(user_id)}
+        (reinforce what was seen within a day, decay what was not seen for 7+ days). The detector
+        (the fast model) runs first; the rules then apply to the quirks as they are under the
+        user's lock, so a turn's sighting meanwhile is never overwritten."""
         patterns = self._nightly_detector.detect(exchanges) if exchanges else []
-        seen = {q.name: q for q in develop(existing, patterns, now, only_observed_now=False)}
-        updates, changed = [], []
-        for name in sorted(set(existing) | set(seen)):
-            old = existing.get(name)
-            quirk = seen.get(name, old)
-            if not quirk.is_active:
-                continue
-            emerged = old is None or not old.is_active
-            new = quirk if emerged else evolve(quirk, now)
-            action = ("emerged" if emerged else "deactivated" if not new.is_active
-                      else "strengthened" if new.strength > quirk.strength
-                      else "weakened" if new.strength < quirk.strength else None)
-            if new != old:
-                changed.append(new)
-            if action:
-                updates.append({"quirk": name, "action": action, "old_strength": old.strength if old else None,
-                                "new_strength": new.strength})
-        self.quirks.save_quirks(user_id, changed)
+        updates: list[dict] = []
+
+        def nightly(existing: dict[str, Quirk]) -> list[Quirk]:
+            updates.clear()  # computed again if the update is retried
+            seen = {q.name: q for q in develop(existing, patterns, now, only_observed_now=False)}
+            changed = []
+            for name in sorted(set(existing) | set(seen)):
+                old = existing.get(name)
+                quirk = seen.get(name, old)
+                if not quirk.is_active:
+                    continue
+                emerged = old is None or not old.is_active
+                new = quirk if emerged else evolve(quirk, now)
+                action = ("emerged" if emerged else "deactivated" if not new.is_active
+                          else "strengthened" if new.strength > quirk.strength
+                          else "weakened" if new.strength < quirk.strength else None)
+                if new != old:
+                    changed.append(new)
+                if action:
+                    updates.append({"quirk": name, "action": action, "old_strength": old.strength if old else None,
+                                    "new_strength": new.strength})
+            return changed
+
+        self.quirks.update_quirks(user_id, nightly)
         return updates
 
 

@@ -135,10 +135,15 @@ class ProactiveService:
                                         decision_id=decision and decision.id, scored=score)
             overridden = overridden or "below_threshold"
         text, source, memory_id, trigger = self._starter(user_id, now, score, slot)
+        # Stored as a send only if the user has not written meanwhile (a turn runs beside this
+        # job: writing the starter takes seconds); a forced send overrides that as any limit.
         decision = record(outcome="send", reason=overridden, score=score, next_check_at=now + AFTER_SEND,
-                          content=text, starter_source=source, memory_id=memory_id, trigger=trigger)
+                          content=text, starter_source=source, memory_id=memory_id, trigger=trigger,
+                          idle_since=None if force else state.last_active)
         if decision is None:  # a concurrent delivery of this job decided first
             return ProactiveOutcome("duplicate")
+        if decision.outcome == "blocked":
+            return ProactiveOutcome("blocked", decision.reason, decision_id=decision.id, scored=score)
         return replace(self._deliver(decision, now), scored=score, overridden=overridden)
 
     # --- scoring ---------------------------------------------------------------------------------
@@ -274,6 +279,8 @@ class ProactiveService:
     def _record_sent(self, decision, now: datetime, delivery: str, channel_id: str, message_id: str) -> None:
         """The message becomes part of the conversation (so the next turn has it as history)."""
         with self.uow.scoped(decision.user_id) as tx:
+            if not self.outreach.lock_user(tx, decision.user_id):
+                return  # erased (/forget-me) while the message was on its way: nothing comes back
             interaction_id = self.interactions.insert_interaction(
                 tx,
                 interaction_key=f"proactive:{decision.id}",

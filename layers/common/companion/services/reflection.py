@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Mapping
 
 from ..domain.proactive import infer_utc_offset, offset_zone_name
-from ..domain.schedules import UserJob
+from ..domain.schedules import UserJob, in_users_night
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def as_report(result) -> dict:
 
 @dataclass(frozen=True)
 class ReflectionOutcome:
-    status: str  # succeeded | partial | failed | duplicate
+    status: str  # succeeded | partial | failed | duplicate | skipped (the user's night was over)
     failed_steps: tuple[str, ...] = ()
 
 
@@ -56,6 +56,13 @@ class ReflectionService:
         user_id, started = job.user_id, self.clock()
         if self.outreach.reflection_report(user_id, job.slot) is not None:
             return ReflectionOutcome("duplicate")
+        settings = self.outreach.get_settings(user_id)
+        if settings is not None and not in_users_night(settings.get("timezone"), started):
+            # Queued in the user's night but reached only after it (a backlog): it waits for the
+            # next night rather than reflect (and drift, consolidate) in the user's day.
+            self.outreach.save_reflection_report(user_id, job.slot, started, self.clock(), "skipped",
+                                                 {"skipped": "the user's night was over"}, None)
+            return ReflectionOutcome("skipped")
         report: dict = {}
         errors: dict[str, str] = {}
         all_steps: dict[str, NightlyStep | None] = {**self.steps, "timezone": self._learn_timezone,

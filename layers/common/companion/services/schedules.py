@@ -1,10 +1,17 @@
 """The scheduled jobs: each EventBridge schedule's handler calls one method here.
 
-Need growth and retention are single set-based statements. The proactive sweep and the nightly
-reflection select their users in one statement and fan out one job per user onto the work queue
-(FIFO group = the user, so a job never races that user's turns); the per-user workers do the
-expensive part. Every job is safe to run twice (EventBridge Scheduler delivers at least once) and
-each run is recorded in scheduled_runs once per scheduled time.
+Need growth and retention are single set-based statements. The proactive sweep and the reflection
+sweep claim their users in batches (one statement each) and fan out one job per user onto the job
+queue (FIFO group = the user), apart from the turns; the job worker does the expensive part. A
+sweep stops claiming when its function's time runs short (``deadline.current()``): the users it
+did not reach stay due and the next sweep takes them. Every job is safe to run twice (EventBridge
+Scheduler delivers at least once) and a sweep that claimed anyone is recorded in scheduled_runs
+once per scheduled time.
+
+Reflection runs in each user's own night: the sweep runs every 15 minutes and claims the users
+whose reflection minute (01:00-03:59 on their clock, spread by a hash of the user id) has come;
+each user's job also drifts their baseline (``PersonalityService.evolve``), so no statement over
+every user holds the turns' rows at one hour of the day.
 """
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
+from ..domain import deadline as deadlines
 from ..domain.schedules import UserJob
 from ..ports import WorkQueue
 
@@ -22,6 +30,10 @@ SWEEP_BATCH = 1000
 MAX_PER_SWEEP = 50_000  # far above 100k users' share of a 5-minute sweep (~8k with hourly rechecks)
 SWEEP_RECHECK = timedelta(hours=1)
 REFLECTION_ACTIVE_DAYS = 7
+REFLECTION_PERIOD = timedelta(minutes=15)  # the reflection sweep's schedule (domain/schedules.py)
+# A sweep claims no further batch with less than this left: claiming and sending 1,000 jobs takes
+# about a second (benchmarks/bench_fanout.py); what it leaves stays due for the next sweep.
+BATCH_RESERVE_S = 10.0
 
 
 @dataclass
@@ -37,17 +49,15 @@ class RunOutcome:
 
 class ScheduleService:
     def __init__(self, *, schedules, queue: WorkQueue | None, clock: Callable[[], datetime],
-                 grow_needs: Callable[[datetime], int], drift_baselines: Callable[[datetime], int],
+                 grow_needs: Callable[[datetime], int],
                  lift_sanctions: Callable[[datetime], dict[str, int]] = lambda now: {}):
-        """``grow_needs(now) -> rows``: the hourly need growth; ``drift_baselines(now) -> rows``:
-        the nightly baseline drift (each one statement over every user, owned by the
-        personality service); ``lift_sanctions(now) -> {status: users}``: sanctioned users'
-        status set again from the escalation window (services/sanctions.py)."""
+        """``grow_needs(now) -> rows``: the hourly need growth (one statement over every user,
+        owned by the personality service); ``lift_sanctions(now) -> {status: users}``:
+        sanctioned users' status set again from the escalation window (services/sanctions.py)."""
         self.schedules = schedules
         self.queue = queue
         self.clock = clock
         self.grow_needs = grow_needs
-        self.drift_baselines = drift_baselines
         self.lift_sanctions = lift_sanctions
 
     def need_decay(self, scheduled_for: datetime) -> RunOutcome:
@@ -63,7 +73,7 @@ class ScheduleService:
         # First: users whose sanction lapsed are active again, and due in this very sweep.
         moved = self.lift_sanctions(started)
         selected = enqueued = 0
-        while selected < MAX_PER_SWEEP:
+        while selected < MAX_PER_SWEEP and _time_for_a_batch():
             users = self.schedules.claim_proactive_candidates(started, started + SWEEP_RECHECK, SWEEP_BATCH)
             selected += len(users)
             enqueued += self._fan_out("proactive", users, scheduled_for)
@@ -76,17 +86,24 @@ class ScheduleService:
         return RunOutcome("proactive-sweep", scheduled_for, "done", selected, enqueued, details=details)
 
     def nightly_reflection(self, scheduled_for: datetime) -> RunOutcome:
+        """Claims the users whose night has come and queues their reflection (keyed by user and
+        night: a repeated job changes nothing). Also reports how the reflections whose slots fell
+        in the same 15 minutes a day ago went: each night's outcome is counted exactly once."""
         started = self.clock()
-        drifted = self.drift_baselines(started)  # set-based, once a night (safe to repeat)
-        users = self.schedules.reflection_candidates(started, REFLECTION_ACTIVE_DAYS)
-        # Per-user jobs are keyed by (user, night): a repeated run queues nothing new.
-        enqueued = self._fan_out("reflection", users, scheduled_for)
-        # The previous night's per-user results, now that its jobs have run.
-        summary = {"previous_night": self.schedules.reflection_summary(scheduled_for - timedelta(days=1)),
-                   "baselines_drifted": drifted}
-        self.schedules.record_run("nightly-reflection", scheduled_for, started, self.clock(),
-                                  users_selected=len(users), jobs_enqueued=enqueued, summary=summary)
-        return RunOutcome("nightly-reflection", scheduled_for, "done", len(users), enqueued, details=summary)
+        claimed = enqueued = 0
+        while _time_for_a_batch():
+            due, batch = self.schedules.claim_reflections(started, REFLECTION_ACTIVE_DAYS, SWEEP_BATCH)
+            claimed += batch
+            enqueued += self._send([UserJob("reflection", user_id, slot) for user_id, slot in due])
+            if batch < SWEEP_BATCH:
+                break
+        day_ago = scheduled_for - timedelta(days=1)
+        summary = {"previous_night": self.schedules.reflection_summary(day_ago - REFLECTION_PERIOD, day_ago),
+                   "users_claimed": claimed}
+        if claimed:  # 96 sweeps a day; the empty ones are counted by metrics, not rows
+            self.schedules.record_run("nightly-reflection", scheduled_for, started, self.clock(),
+                                      users_selected=enqueued, jobs_enqueued=enqueued, summary=summary)
+        return RunOutcome("nightly-reflection", scheduled_for, "done", enqueued, enqueued, details=summary)
 
     def retention_purge(self, scheduled_for: datetime) -> RunOutcome:
         started = self.clock()
@@ -97,8 +114,17 @@ class ScheduleService:
         return RunOutcome("retention-purge", scheduled_for, "done", rows_affected=total, details=deleted)
 
     def _fan_out(self, kind: str, users: list[str], slot: datetime) -> int:
-        jobs = [UserJob(kind, user_id, slot) for user_id in users]
+        return self._send([UserJob(kind, user_id, slot) for user_id in users])
+
+    def _send(self, jobs: list[UserJob]) -> int:
         if jobs and self.queue is None:
-            raise RuntimeError(f"{kind} jobs need the turn queue: TURN_QUEUE_URL is not set")
-        self.queue.send_many([(j.to_dict(), j.user_id, j.dedup_id) for j in jobs])
+            raise RuntimeError(f"{jobs[0].kind} jobs need the job queue: JOB_QUEUE_URL is not set")
+        if jobs:
+            self.queue.send_many([(j.to_dict(), j.user_id, j.dedup_id) for j in jobs])
         return len(jobs)
+
+
+def _time_for_a_batch() -> bool:
+    """Whether the sweep's function has time for another claim-and-send batch."""
+    deadline = deadlines.current()
+    return deadline is None or deadline.remaining() > BATCH_RESERVE_S

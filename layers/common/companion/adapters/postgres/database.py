@@ -151,6 +151,21 @@ class Database:
         self._conn = None
 
 
+def lock_user(conn: psycopg.Connection, user_id: str) -> bool:
+    """Takes the user's lock for the rest of this transaction: their profile row, FOR NO KEY UPDATE
+    (foreign-key checks, FOR KEY SHARE, pass it by). False when the user no longer exists.
+
+    Turns and jobs of one user run side by side (a job never waits in a turn's queue), so every
+    write that a turn and a job (or /forget-me) could both make to the same rows takes it first,
+    in a short transaction that re-reads what it depends on: the mood (``set_pad``), the baseline
+    drift, quirks, and the rows a job adds for a user (reports, evolutions, decisions, a proactive
+    message), which must not bring back a user /forget-me erased (``erase_user`` takes the same
+    row FOR UPDATE first). No provider is ever called while it is held: a turn waits at most one
+    such transaction of its user's job (README, "Jobs beside turns")."""
+    return conn.execute("SELECT 1 FROM user_profiles WHERE user_id = %s FOR NO KEY UPDATE",
+                        (user_id,)).fetchone() is not None
+
+
 def _is_auth_failure(error: psycopg.OperationalError) -> bool:
     return getattr(error, "sqlstate", None) in _AUTH_FAILURE or "authentication failed" in str(error)
 

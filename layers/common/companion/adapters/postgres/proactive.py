@@ -14,7 +14,7 @@ from ...domain.proactive import (
     HISTORY_DAYS, MAX_UNANSWERED_IN_A_ROW, PATTERN_DAYS, MIN_HOURS_AWAY, OutreachState, PatternStats,
     ProactiveScore,
 )
-from .database import Database
+from .database import Database, lock_user
 
 # A user's message this long after a proactive one still counts as the answer to it.
 ANSWER_WINDOW_HOURS = 48
@@ -223,12 +223,22 @@ class OutreachRepository:
                         reason: str | None, score: ProactiveScore | None, next_check_at: datetime,
                         content: str | None = None, starter_source: str | None = None,
                         memory_id: str | None = None, trigger: str | None = None, origin: str = "sweep",
-                        forced: bool = False) -> StoredDecision | None:
+                        forced: bool = False, idle_since: datetime | None = None) -> StoredDecision | None:
         """Stores the decision (send or not) and when the user is next due, in one transaction.
-        None when this slot was already decided (a redelivered job). ``origin``: "sweep" or
-        "operator" (the REST API); ``forced``: an admin overrode the limits (migration 081)."""
+        None when this slot was already decided (a redelivered job) or the user is gone.
+        ``origin``: "sweep" or "operator" (the REST API); ``forced``: an admin overrode the limits
+        (migration 081). ``idle_since``: the user's last activity when the job read it; if they
+        have written since (a turn beside the job), a send is stored as blocked, "recently_active",
+        instead: checked under the user's lock, so the turn and the decision never cross."""
         s = score
         with self.db.scoped(user_id) as tx:
+            if not lock_user(tx, user_id):
+                return None
+            if outcome == "send" and idle_since is not None:
+                seen = tx.execute("SELECT last_active FROM user_profiles WHERE user_id = %s", (user_id,)).fetchone()
+                if seen["last_active"] is not None and seen["last_active"] > idle_since:
+                    outcome, reason, content, starter_source, memory_id = "blocked", "recently_active", None, None, None
+                    next_check_at = seen["last_active"] + timedelta(hours=MIN_HOURS_AWAY)
             row = tx.execute(
                 f"""INSERT INTO proactive_decisions (user_id, slot, decided_at, outcome, reason,
                         total_score, need_score, timing_score, personality_factor, interaction_score,
@@ -251,6 +261,11 @@ class OutreachRepository:
             tx.execute("UPDATE user_profiles SET proactive_next_check_at = %s WHERE user_id = %s",
                        (next_check_at, user_id))
         return StoredDecision(**row)
+
+    @staticmethod
+    def lock_user(tx: psycopg.Connection, user_id: str) -> bool:
+        """The user's lock for this transaction (database.lock_user); False: the user is gone."""
+        return lock_user(tx, user_id)
 
     def note_attempt(self, user_id: str, decision_id: int, error: str | None) -> int:
         with self.db.scoped(user_id) as conn:
@@ -310,6 +325,8 @@ class OutreachRepository:
     def save_reflection_report(self, user_id: str, scheduled_for: datetime, started: datetime,
                                finished: datetime, status: str, report: dict, error: str | None) -> bool:
         with self.db.scoped(user_id) as conn:
+            if not lock_user(conn, user_id):  # erased meanwhile (/forget-me): no report comes back
+                return False
             cur = conn.execute(
                 """INSERT INTO reflection_reports (user_id, scheduled_for, started_at, finished_at,
                        status, report, error)

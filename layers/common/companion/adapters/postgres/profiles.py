@@ -12,7 +12,7 @@ from ...domain.needs import Need
 from ...domain.pad import DRIFT_MIN_INTERACTIONS, DRIFT_RATE, DRIFT_WINDOW_DAYS, PAD
 from ...domain.personality import TRAITS, BigFive
 from ...domain.trends import MoodPoint
-from .database import Database
+from .database import Database, lock_user
 
 # The seed's nightly baseline drift as ONE set-based statement: each user's mean pad_after over
 # the window, only with enough interactions, moves the current baseline 1 % of the way, clamped.
@@ -121,7 +121,10 @@ class ProfileRepository:
     def touch_profile(self, tx: psycopg.Connection, user_id: str, username: str, now: datetime) -> None:
         tx.execute(
             """UPDATE user_profiles SET last_active = %s, total_interactions = total_interactions + 1,
-                   discord_username = COALESCE(NULLIF(%s, ''), discord_username)
+                   discord_username = COALESCE(NULLIF(%s, ''), discord_username),
+                   -- back from a week away: the next reflection sweep schedules their night again
+                   reflection_due_at = CASE WHEN reflection_due_at = 'infinity' THEN '-infinity'
+                                            ELSE reflection_due_at END
                WHERE user_id = %s""",
             (now, username, user_id),
         )
@@ -133,19 +136,15 @@ class ProfileRepository:
             row = conn.execute(
                 "SELECT * FROM personality_state WHERE user_id = %s AND is_current", (user_id,)
             ).fetchone()
-        if row is None:
-            return None
-        return PersonalitySnapshot(
-            user_id=user_id,
-            traits=BigFive(*(row[t] for t in TRAITS)),
-            pad=PAD(row["pleasure"], row["arousal"], row["dominance"]),
-            baseline=PAD.from_dict(row["pad_baseline"]),
-            updated_at=row["timestamp"],
-        )
+        return _snapshot(user_id, row) if row is not None else None
 
     def set_pad(self, tx: psycopg.Connection, user_id: str, pad: PAD, trigger: str, now: datetime) -> None:
-        """A new current state row; the previous one stays as history. The partial unique index
-        (one current row per user) makes a concurrent writer fail rather than fork the state."""
+        """A new current state row; the previous one stays as history. Writers of one user's mood
+        (a turn, the security screen, the nightly relaxation in a job) take the user's lock first,
+        so they follow one another instead of one failing on the partial unique index (one current
+        row per user)."""
+        if not lock_user(tx, user_id):
+            raise LookupError(f"no user {user_id}")
         previous = tx.execute(
             """UPDATE personality_state SET is_current = FALSE
                WHERE user_id = %s AND is_current RETURNING id""",
@@ -175,9 +174,27 @@ class ProfileRepository:
         return [MoodPoint(r["timestamp"], PAD(r["pleasure"], r["arousal"], r["dominance"])) for r in rows]
 
     def drift_baseline(self, user_id: str, now: datetime) -> bool:
-        """The nightly drift for one user; True when the baseline moved."""
+        """The nightly drift for one user (their reflection job); True when the baseline moved.
+        Under the user's lock: a turn's new mood row, written meanwhile, would otherwise copy the
+        baseline from before the drift."""
         with self.db.scoped(user_id) as tx:
-            return self._drift(tx, now, user_id) > 0
+            return lock_user(tx, user_id) and self._drift(tx, now, user_id) > 0
+
+    def record_relaxation(self, user_id: str, now: datetime) -> PAD | None:
+        """Writes the mood as it has relaxed by ``now`` as a history row (the nightly evolution),
+        computed from the current row under the user's lock: never from a mood a turn has
+        replaced meanwhile. Returns the relaxed mood (None: no such user)."""
+        with self.db.scoped(user_id) as tx:
+            if not lock_user(tx, user_id):
+                return None
+            row = tx.execute("SELECT * FROM personality_state WHERE user_id = %s AND is_current", (user_id,)).fetchone()
+            if row is None:
+                return None
+            stored = _snapshot(user_id, row)
+            relaxed = stored.relaxed_to(now)
+            if relaxed.pad != stored.pad:
+                self.set_pad(tx, user_id, relaxed.pad, "relaxation", now)
+            return relaxed.pad
 
     def drift_all_baselines(self, now: datetime) -> int:
         """The nightly drift for every user, in one statement; returns how many baselines moved."""
@@ -199,3 +216,13 @@ class ProfileRepository:
                 (user_id, now, DRIFT_WINDOW_DAYS, now),
             ).fetchone()
         return int(row["n"])
+
+
+def _snapshot(user_id: str, row: dict) -> PersonalitySnapshot:
+    return PersonalitySnapshot(
+        user_id=user_id,
+        traits=BigFive(*(row[t] for t in TRAITS)),
+        pad=PAD(row["pleasure"], row["arousal"], row["dominance"]),
+        baseline=PAD.from_dict(row["pad_baseline"]),
+        updated_at=row["timestamp"],
+    )

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Sequence
+from typing import Callable, Sequence
 
 from psycopg.types.json import Jsonb
 
 from ...domain.quirks import Quirk
-from .database import Database
+from .database import Database, lock_user
 
 _COLUMNS = """name, category, description, strength, confidence, first_observed, last_reinforced,
               observation_count, reinforcement_count, is_active, examples"""
@@ -31,11 +31,22 @@ class QuirkRepository:
             ).fetchall()
         return [_quirk(r) for r in rows]
 
-    def save_quirks(self, user_id: str, quirks: Sequence[Quirk]) -> None:
-        """Insert or update quirks by name (one quirk per name per user)."""
-        if not quirks:
-            return
+    def update_quirks(self, user_id: str, change: Callable[[dict[str, Quirk]], Sequence[Quirk]]) -> list[Quirk]:
+        """``change(existing by name) -> quirks to save``, applied to the quirks as they are under
+        the user's lock, in one transaction: a turn's sighting and the nightly evolution (a job)
+        never overwrite each other. Nothing is written for a user who no longer exists."""
         with self.db.scoped(user_id) as tx:
+            if not lock_user(tx, user_id):
+                return []
+            rows = tx.execute(f"SELECT {_COLUMNS} FROM quirks WHERE user_id = %s", (user_id,)).fetchall()
+            changed = list(change({r["name"]: _quirk(r) for r in rows}))
+            self._save(tx, user_id, changed)
+        return changed
+
+    @staticmethod
+    def _save(tx, user_id: str, quirks: Sequence[Quirk]) -> None:
+        """Insert or update quirks by name (one quirk per name per user)."""
+        if quirks:
             tx.cursor().executemany(
                 f"""INSERT INTO quirks (user_id, {_COLUMNS})
                     VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
@@ -58,6 +69,8 @@ class QuirkRepository:
         fields = {k: Jsonb(v) if isinstance(v, (dict, list)) else v for k, v in fields.items()}
         columns = ", ".join(fields)
         with self.db.scoped(user_id) as tx:
+            if not lock_user(tx, user_id):  # erased meanwhile (/forget-me): nothing comes back
+                return
             tx.execute(
                 f"""INSERT INTO personality_evolutions (user_id, evolved_at, {columns})
                     VALUES (%s, %s, {", ".join(["%s"] * len(fields))})""",

@@ -44,6 +44,26 @@ FROM due WHERE p.user_id = due.user_id
 RETURNING p.user_id"""
 
 
+# The reflection sweep's claim (see claim_reflections and migration 086).
+_CLAIM_REFLECTIONS_SQL = """WITH due AS (
+    SELECT user_id, reflection_due_at FROM user_profiles
+    WHERE reflection_due_at <= %(now)s
+    ORDER BY reflection_due_at
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE user_profiles p SET reflection_due_at = CASE
+            WHEN p.last_active > %(active_since)s THEN companion_reflection_slot(p.user_id, p.timezone, %(now)s)
+            ELSE 'infinity' END
+    FROM due WHERE p.user_id = due.user_id
+    RETURNING p.user_id, p.timezone, p.last_active
+)
+SELECT claimed.user_id, due.reflection_due_at AS slot,
+       due.reflection_due_at > '-infinity' AND claimed.last_active > %(active_since)s
+           AND companion_in_reflection_night(claimed.timezone, %(now)s) AS run
+FROM claimed JOIN due ON due.user_id = claimed.user_id"""
+
+
 class ScheduleRepository:
     def __init__(self, db: Database):
         self.db = db
@@ -70,12 +90,13 @@ class ScheduleRepository:
             return conn.execute("SELECT * FROM scheduled_runs WHERE job = %s AND scheduled_for = %s",
                                 (job, scheduled_for)).fetchone()
 
-    def reflection_summary(self, scheduled_for: datetime) -> dict[str, int]:
-        """How the night's per-user reflections went, by status."""
+    def reflection_summary(self, since: datetime, until: datetime) -> dict[str, int]:
+        """How the reflections of the nights whose slots fell in [since, until) went, by status."""
         with self.db.unscoped() as conn:
             rows = conn.execute(
-                "SELECT status, count(*) AS n FROM reflection_reports WHERE scheduled_for = %s GROUP BY status",
-                (scheduled_for,),
+                """SELECT status, count(*) AS n FROM reflection_reports
+                   WHERE scheduled_for >= %s AND scheduled_for < %s GROUP BY status""",
+                (since, until),
             ).fetchall()
         return {r["status"]: r["n"] for r in rows}
 
@@ -96,14 +117,20 @@ class ScheduleRepository:
 
     # --- nightly reflection ----------------------------------------------------------------------
 
-    def reflection_candidates(self, now: datetime, active_days: int) -> list[str]:
-        """The seed's get_active_users_for_reflection(days=7): users active in the window."""
+    def claim_reflections(self, now: datetime, active_days: int, limit: int) -> tuple[list[tuple[str, datetime]], int]:
+        """Claims up to ``limit`` users whose reflection moment has come (their next one is set in
+        the same statement, so a repeated or overlapping sweep never takes a user twice). Returns
+        (user, their slot) for those to reflect now -- active in the last ``active_days`` (the
+        seed's get_active_users_for_reflection) and still in their night on their clock -- and how
+        many were claimed in all. The others are only rescheduled: a user new (or back after a
+        week away) gets their first moment, a night the sweeps missed is skipped, and an inactive
+        user is parked at 'infinity' until they write again (``touch_profile``)."""
         with self.db.unscoped() as conn:
             rows = conn.execute(
-                "SELECT user_id FROM user_profiles WHERE last_active > %s AND last_active <= %s ORDER BY user_id",
-                (now - timedelta(days=active_days), now),
+                _CLAIM_REFLECTIONS_SQL,
+                {"now": now, "active_since": now - timedelta(days=active_days), "limit": limit},
             ).fetchall()
-        return [r["user_id"] for r in rows]
+        return [(r["user_id"], r["slot"]) for r in rows if r["run"]], len(rows)
 
     # --- retention -------------------------------------------------------------------------------
 

@@ -94,6 +94,9 @@ class UserDataRepository:
     def erase_user(self, user_id: str) -> dict[str, int]:
         deleted: dict[str, int] = {}
         with self.db.scoped(user_id) as tx:
+            # First the user's row, FOR UPDATE: a job writing for this user (which takes it FOR NO
+            # KEY UPDATE, database.lock_user) finishes before, and one after finds no user.
+            tx.execute("SELECT 1 FROM user_profiles WHERE user_id = %s FOR UPDATE", (user_id,))
             for table in self.user_tables(tx):
                 cursor = tx.execute(
                     sql.SQL("DELETE FROM {} WHERE user_id = %s").format(sql.Identifier(table)), (user_id,)
