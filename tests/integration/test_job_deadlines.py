@@ -2,6 +2,7 @@
 hanging provider makes a job fall back or defer and return inside its invocation, so SQS never
 redelivers it and the user's next work never waits behind it."""
 import json
+import time
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -33,8 +34,6 @@ class HangingGroq:
     def handle(self, request: httpx.Request) -> httpx.Response:
         timeout = request.extensions.get("timeout", {}).get("read") or 5.0
         self.requests.append(timeout)
-        import time
-
         time.sleep(min(timeout, 5.0))
         raise httpx.ReadTimeout("timed out", request=request)
 

@@ -5,10 +5,11 @@ import copy
 import importlib.util
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 spec = importlib.util.spec_from_file_location("queue_sim", REPO_ROOT / "benchmarks" / "queue_sim.py")
 sim = importlib.util.module_from_spec(spec)
