@@ -172,8 +172,10 @@ def test_each_functions_environment_agrees_with_what_its_code_calls():
             "DB_SECRET_ARN" in env), function
         connects = {r for a, r in resources if a == "rds-db:connect"}
         assert connects == ({f"AuroraCluster/{env['DB_IAM_USER']}"} if "DB_IAM_USER" in env else set()), function
+        # The code reaches a queue by its URL variable (an event source mapping needs none).
         for queue, variable in (("TurnQueue", "TURN_QUEUE_URL"), ("JobQueue", "JOB_QUEUE_URL")):
-            queue_calls = {r for a, r in resources if a.startswith("sqs:") and r == queue}
+            queue_calls = {c for c in calls if c.action.startswith("sqs:") and c.resource == queue
+                           and c.adapter != EVENT_SOURCE}
             assert bool(queue_calls) == (env.get(variable) == {"Ref": queue}), (function, queue)
 
 
@@ -250,7 +252,7 @@ def test_the_scan_sees_the_calls_that_matter():
     the database tokens where they are."""
     sites = aws_call_sites()
     assert ("companion.adapters.queues:SqsTurnQueue.send", "sqs:SendMessage") in sites
-    assert ("companion.adapters.queues:SqsTurnQueue.send_many", "sqs:SendMessage") in sites  # SendMessageBatch
+    assert ("companion.adapters.queues:SqsTurnQueue._send_batch", "sqs:SendMessage") in sites  # SendMessageBatch
     assert ("companion.config:_get_secret", "secretsmanager:GetSecretValue") in sites
     assert ("companion.config:_iam_token", "rds-db:connect") in sites
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from companion.adapters.chutes import ChutesReplyModel
+from companion.adapters.openai_chat import OpenAIChatReplyModel
 from companion.adapters.groq_fast import GroqFastModel
 from companion.adapters.queues import sqs_event
 from companion.domain import deadline as deadlines
@@ -112,7 +112,7 @@ def test_a_hanging_reply_model_makes_the_proactive_job_send_the_template_starter
     # Turns are answered; the starter (cued with "The user has not written") hangs.
     chat = FakeChatServer(lambda body: "hang" if "has not written" in body["messages"][-1]["content"] else "ok")
     try:
-        rt = make_runtime(reply_model=ChutesReplyModel(api_key="cpk_test", primary_model="Qwen/primary",
+        rt = make_runtime(reply_model=OpenAIChatReplyModel(api_key="cpk_test", primary_model="Qwen/primary",
                                                       base_url=chat.base_url))
         rt.container.proactive.threshold = 0.0  # delivery under a slow model is under test, not the score
         rt.container.jobs.budget = JobBudget(caps={**JOB_CAPS, "proactive": 5.0})
