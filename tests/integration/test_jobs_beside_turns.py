@@ -47,8 +47,8 @@ def test_the_nightly_relaxation_never_overwrites_a_mood_a_turn_set_meanwhile(rt,
     personality = rt.container.personality
     read = personality.current
 
-    def then_a_turn(user_id, now):
-        snapshot = read(user_id, now)  # the evolution has read the mood ...
+    def then_a_turn(user_id, now, needs=None):
+        snapshot = read(user_id, now, needs)  # the evolution has read the mood ...
         if not getattr(then_a_turn, "done", False):
             then_a_turn.done = True
             say(rt, "Actually I feel terrible, my dad is in the hospital")  # ... and the user writes

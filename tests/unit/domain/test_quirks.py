@@ -1,5 +1,6 @@
 """Quirk detection and the seed's lifecycle (emergence 3x & > 0.7 -> 0.1; +0.05 nightly when seen
 within a day; -0.1 after 7+ days unseen; deactivated below 0.05)."""
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -118,3 +119,54 @@ def test_no_sequence_of_sightings_and_nights_leaves_strength_zero_to_one(nights)
         quirk = evolve(quirk, now + timedelta(hours=1))
         assert 0.0 <= quirk.strength <= 1.0
         assert not quirk.is_active or quirk.strength >= 0.05  # an active quirk is never below 0.05
+
+
+# --- a habit the user dropped fades faster (the seed's contradicting-pattern rule) -----------------
+
+def _quirk(name: str, last: datetime, strength: float = 0.3):
+    from companion.domain.quirks import CATALOG, Quirk
+
+    category, description = CATALOG[name]
+    return Quirk(name, category, description, strength, 0.8, last - timedelta(days=10), last)
+
+
+def test_a_dropped_habit_is_contradicted_and_loses_a_tenth_each_night():
+    from companion.domain.quirks import contradicted, evolve
+
+    last_emoji = datetime(2026, 3, 1, 20, tzinfo=timezone.utc)
+    now = last_emoji + timedelta(days=3)
+    quirk = _quirk("uses_emoji_frequently", last_emoji)
+    plain = [Exchange(f"just a plain message number {i}", "ok", now - timedelta(hours=40 - 8 * i)) for i in range(5)]
+    assert contradicted(quirk, plain, now)
+    weaker = evolve(quirk, now, contradicted=True)
+    assert weaker.strength == pytest.approx(0.2) and weaker.is_active
+    assert evolve(quirk, now) == quirk  # without the contradiction: day 3, nothing yet (the 7-day rule)
+
+
+def test_no_contradiction_without_enough_talk_or_when_away_or_when_seen_recently():
+    from companion.domain.quirks import contradicted
+
+    last = datetime(2026, 3, 1, 20, tzinfo=timezone.utc)
+    now = last + timedelta(days=3)
+    quirk = _quirk("uses_emoji_frequently", last)
+    few = [Exchange("plain", "ok", now - timedelta(hours=h)) for h in (30, 20, 10, 5)]
+    assert not contradicted(quirk, few, now)  # 4 exchanges are not enough to call it dropped
+    away = [Exchange("plain", "ok", last + timedelta(hours=h)) for h in (1, 2, 3, 4, 5)]
+    assert not contradicted(quirk, away, now)  # talked, then went quiet: silence is the 7-day rule's
+    recent = _quirk("uses_emoji_frequently", now - timedelta(hours=20))
+    assert not contradicted(recent, [Exchange("plain", "ok", now - timedelta(hours=h)) for h in range(1, 8)], now)
+    topic = replace(quirk, name="brings_up_dog")
+    assert not contradicted(topic, [Exchange("cats", "ok", now - timedelta(hours=h)) for h in range(1, 8)], now)
+
+
+def test_a_night_owl_turned_early_bird_is_contradicted():
+    from companion.domain.quirks import contradicted
+
+    last_night = datetime(2026, 3, 1, 23, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 5, 12, tzinfo=timezone.utc)
+    owl = _quirk("night_owl", last_night)
+    mornings = [Exchange("good morning", "hi", datetime(2026, 3, d, 7, tzinfo=timezone.utc)) for d in (2, 3, 4, 5)]
+    assert contradicted(owl, mornings, now)
+    afternoons = [Exchange("hello", "hi", datetime(2026, 3, d, 15, tzinfo=timezone.utc)) for d in (2, 3, 4)] + [
+        Exchange("hello", "hi", datetime(2026, 3, 5, 11, tzinfo=timezone.utc))]
+    assert not contradicted(owl, afternoons, now)  # daytime chat does not take back the nights

@@ -144,9 +144,10 @@ class PersonalitySnapshot:
     def emotion_label(self) -> str:
         return self.pad.label
 
-    def relaxed_to(self, now: datetime) -> "PersonalitySnapshot":
-        """This state as it is at ``now``: the mood relaxed toward the baseline since it was set
-        (moods pass; see pad.relax_toward). Reads apply it lazily; nothing is written."""
+    def relaxed_to(self, now: datetime, need_pull: "PAD | None" = None) -> "PersonalitySnapshot":
+        """This state as it is at ``now``: the mood relaxed since it was set (moods pass; see
+        pad.relax_toward) toward the baseline moved by ``need_pull``, what the urgent needs take
+        from it (needs.need_mood_pull). Reads apply it lazily; nothing is written."""
         from dataclasses import replace
 
         from .pad import relax_toward
@@ -154,8 +155,8 @@ class PersonalitySnapshot:
         if self.updated_at is None or now <= self.updated_at:
             return self
         hours = (now - self.updated_at).total_seconds() / 3600.0
-        return replace(self, pad=relax_toward(self.pad, self.baseline, hours, self.traits.neuroticism),
-                       updated_at=now)
+        target = self.baseline.plus(need_pull) if need_pull is not None else self.baseline
+        return replace(self, pad=relax_toward(self.pad, target, hours, self.traits.neuroticism), updated_at=now)
 
 
 @dataclass(frozen=True)

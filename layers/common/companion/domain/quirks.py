@@ -20,7 +20,16 @@ reflection.py's update_quirk_strengths) we follow the precise rules, which the s
   * observation: each exchange showing an active quirk's pattern records it (last_reinforced,
     counts); strength changes only nightly;
   * nightly reinforcement: observed within the last day -> strength + 0.05 (at most 1.0);
-  * nightly decay: unobserved for 7+ days -> strength - 0.1; below 0.05 the quirk is deactivated.
+  * nightly decay: unobserved for 7+ days -> strength - 0.1; below 0.05 the quirk is deactivated;
+  * contradiction (the seed's 002_personhood rule "when patterns contradict quirks: strength -=
+    0.1"): a habit the user dropped fades faster. A quirk unobserved for 2+ days (so not
+    reinforced) whose user has kept talking shows the opposite: since it was last seen, 5+
+    exchanges, the latest within the last day, none showing it (a habit with no opposite:
+    emoji, long or short messages, greetings, follow-up questions); or, for the time of day, the
+    other end of it (night owl / early bird) on 3+ days and never its own. It loses 0.1 that
+    night, as if a week had passed. Recurring topics are never contradicted (talking about
+    other things does not take back a favourite subject), nor are quirks the heuristic cannot
+    check (names only the fast model uses), which decay by the 7-day rule alone.
 """
 from __future__ import annotations
 
@@ -34,6 +43,9 @@ EMERGENCE_MIN_CONFIDENCE = 0.7
 INITIAL_STRENGTH = 0.1
 REINFORCEMENT = 0.05  # the seed's QUIRK_REINFORCEMENT_RATE
 DECAY = 0.1
+CONTRADICTION_DECAY = 0.1  # the seed's "when patterns contradict quirks: strength -= 0.1"
+CONTRADICTED_AFTER_EXCHANGES = 5
+CONTRADICTED_AFTER_DAYS = 3  # time-of-day quirks: days showing the other end
 DECAY_AFTER_DAYS = 7
 REINFORCED_WITHIN_DAYS = 1
 DEACTIVATION_THRESHOLD = 0.05
@@ -142,19 +154,23 @@ def _consistency(flags: Sequence[bool]) -> tuple[int, float]:
     return k, k / (len(since_first) + 1)
 
 
+# What each per-exchange habit looks like in one exchange.
+CHECKS = {
+    "uses_emoji_frequently": lambda e: has_emoji(e.user_message),
+    "prefers_short_responses": lambda e: len(e.user_message.split()) <= SHORT_WORDS,
+    "writes_at_length": lambda e: len(e.user_message.split()) >= LONG_WORDS,
+    "greets_warmly": lambda e: _GREETING.match(e.user_message) is not None,
+    "asks_follow_up_questions": lambda e: e.companion_reply.rstrip().endswith("?"),
+}
+OPPOSITE_HOURS = {"night_owl": (NIGHT_HOURS, MORNING_HOURS), "early_bird": (MORNING_HOURS, NIGHT_HOURS)}
+
+
 def detect_patterns(exchanges: Sequence[Exchange]) -> list[Pattern]:
     """Patterns in ``exchanges`` (oldest first), each with its occurrences and confidence."""
     if not exchanges:
         return []
-    checks = {
-        "uses_emoji_frequently": lambda e: has_emoji(e.user_message),
-        "prefers_short_responses": lambda e: len(e.user_message.split()) <= SHORT_WORDS,
-        "writes_at_length": lambda e: len(e.user_message.split()) >= LONG_WORDS,
-        "greets_warmly": lambda e: _GREETING.match(e.user_message) is not None,
-        "asks_follow_up_questions": lambda e: e.companion_reply.rstrip().endswith("?"),
-    }
     patterns = []
-    for name, check in checks.items():
+    for name, check in CHECKS.items():
         flags = [bool(check(e)) for e in exchanges]
         k, confidence = _consistency(flags)
         if k:
@@ -232,15 +248,35 @@ def observe(quirk: Quirk, pattern: Pattern, now: datetime) -> Quirk:
     )
 
 
-def evolve(quirk: Quirk, now: datetime) -> Quirk:
-    """The seed's nightly rules 2 and 3 for one active quirk."""
+def contradicted(quirk: Quirk, exchanges: Sequence[Exchange], now: datetime) -> bool:
+    """The user has dropped this habit while still talking (see the module's lifecycle rules):
+    ``exchanges`` are the nightly window's, oldest first, timed in the user's zone."""
+    if not quirk.is_active or (now - quirk.last_reinforced).days <= REINFORCED_WITHIN_DAYS:
+        return False
+    since = [e for e in exchanges if e.at > quirk.last_reinforced]
+    if not since or (now - since[-1].at).days >= 1:
+        return False  # away (the 7-day rule covers silence), or nothing said since
+    if quirk.name in OPPOSITE_HOURS:
+        own, other = OPPOSITE_HOURS[quirk.name]
+        if any(e.at.hour in own for e in since):
+            return False
+        return len({e.at.date() for e in since if e.at.hour in other}) >= CONTRADICTED_AFTER_DAYS
+    check = CHECKS.get(quirk.name)
+    if check is None:
+        return False  # a recurring topic, or a habit only the fast model names
+    return len(since) >= CONTRADICTED_AFTER_EXCHANGES and not any(check(e) for e in since)
+
+
+def evolve(quirk: Quirk, now: datetime, *, contradicted: bool = False) -> Quirk:
+    """The seed's nightly rules for one active quirk: reinforced when seen within a day, weaker
+    when ``contradicted`` (see ``contradicted``) or unseen for 7+ days."""
     if not quirk.is_active:
         return quirk
     days_since_observed = (now - quirk.last_reinforced).days
     if days_since_observed <= REINFORCED_WITHIN_DAYS:
         return replace(quirk, strength=round(min(1.0, quirk.strength + REINFORCEMENT), 6))
-    if days_since_observed >= DECAY_AFTER_DAYS:
-        strength = round(max(0.0, quirk.strength - DECAY), 6)
+    if contradicted or days_since_observed >= DECAY_AFTER_DAYS:
+        strength = round(max(0.0, quirk.strength - (CONTRADICTION_DECAY if contradicted else DECAY)), 6)
         return replace(quirk, strength=strength, is_active=strength >= DEACTIVATION_THRESHOLD)
     return quirk
 

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Sequence
 
 from ..domain.models import PersonalitySnapshot, StoredInteraction
-from ..domain.needs import NEED_TYPES, Need, needs_met_by_message
+from ..domain.needs import NEED_TYPES, Need, adapted_thresholds, need_mood_pull, needs_met_by_message
 from ..domain.pad import PAD, security_pad_penalty, update_pad_state
 from ..domain.personality_card import personality_embed
 from ..domain.proactive import zone
-from ..domain.quirks import Exchange, Quirk, develop, evolve
+from ..domain.quirks import Exchange, Quirk, contradicted, develop, evolve
 from ..domain.trends import EmotionalTrend, MoodPoint, daily_means, emotional_trend
 from ..ports import InteractionStore, NeedsStore, ProfileStore, QuirkDetector, QuirkStore, UnitOfWork
 
@@ -75,9 +75,16 @@ class PersonalityService:
 
     # --- the state as it is now -----------------------------------------------------------------
 
-    def current(self, user_id: str, now: datetime) -> PersonalitySnapshot | None:
+    def current(self, user_id: str, now: datetime, needs: Sequence[Need] | None = None) -> PersonalitySnapshot | None:
+        """The companion as it is at ``now``: its mood relaxed since it was last set, toward the
+        temperament less what its urgent needs take (``needs`` as read at ``now``; read here
+        when not given)."""
         snapshot = self.profiles.get_personality(user_id)
-        return snapshot.relaxed_to(now) if snapshot is not None else None
+        if snapshot is None:
+            return None
+        if needs is None:
+            needs = self.current_needs(user_id, now)
+        return snapshot.relaxed_to(now, need_mood_pull(needs))
 
     def current_needs(self, user_id: str, now: datetime) -> list[Need]:
         return self.needs.get_needs(user_id, now=now)
@@ -157,7 +164,8 @@ class PersonalityService:
             result.status = "no_personality_data"
             return result
         result.baseline_before = before.baseline
-        result.relaxed_to = self._record_relaxation(user_id, before, now)
+        needs = self.current_needs(user_id, now)
+        result.relaxed_to = self._record_relaxation(user_id, before, need_mood_pull(needs), now)
         result.interactions_in_window = self.profiles.interactions_in_drift_window(user_id, now)
         self.profiles.drift_baseline(user_id, now)
         result.baseline_after = self.profiles.get_personality(user_id).baseline
@@ -166,9 +174,15 @@ class PersonalityService:
         result.detector = self._nightly_detector.name
         tz = self.local_zone(user_id)
         result.quirk_updates = self._evolve_quirks(user_id, as_exchanges(recent, tz), now)
-        result.needs_patterns = needs_satisfaction_patterns(recent, tz)
+        known_days = (now - created).total_seconds() / 86400 if (created := self._created_at(user_id)) else None
+        result.needs_patterns = needs_satisfaction_patterns(recent, tz, known_days)
         if result.needs_patterns:
-            self.needs.set_satisfaction_patterns(user_id, result.needs_patterns)
+            thresholds = adapted_thresholds(needs, result.needs_patterns)
+            for need in needs:
+                if need.need_type in thresholds:
+                    result.needs_patterns[need.need_type]["trigger_threshold"] = {
+                        "before": need.trigger_threshold, "after": thresholds[need.need_type]}
+            self.needs.set_satisfaction_patterns(user_id, result.needs_patterns, thresholds)
         result.trend = emotional_trend(self.profiles.pad_history(user_id, now - timedelta(days=TREND_WINDOW_DAYS)))
 
         self.quirks.record_evolution(
@@ -180,11 +194,15 @@ class PersonalityService:
         )
         return result
 
-    def _record_relaxation(self, user_id: str, relaxed: PersonalitySnapshot, now: datetime) -> PAD:
-        """Write the relaxed mood as a history row, so the week's trend sees quiet days too
-        (computed again from the current row under the user's lock: a turn may have set a new
-        mood since ``relaxed`` was read)."""
-        return self.profiles.record_relaxation(user_id, now) or relaxed.pad
+    def _created_at(self, user_id: str) -> datetime | None:
+        profile = self.profiles.get_profile(user_id)
+        return profile["created_at"] if profile else None
+
+    def _record_relaxation(self, user_id: str, relaxed: PersonalitySnapshot, need_pull: PAD, now: datetime) -> PAD:
+        """Write the relaxed mood (needs' pull included) as a history row, so the week's trend
+        sees quiet and lonely days too (computed again from the current row under the user's
+        lock: a turn may have set a new mood since ``relaxed`` was read)."""
+        return self.profiles.record_relaxation(user_id, now, need_pull) or relaxed.pad
 
     def _evolve_quirks(self, user_id: str, exchanges: list[Exchange], now: datetime) -> list[dict]:
         """Sightings and emergence from the week's exchanges, then the seed's nightly rules
@@ -204,15 +222,19 @@ class PersonalityService:
                 if not quirk.is_active:
                     continue
                 emerged = old is None or not old.is_active
-                new = quirk if emerged else evolve(quirk, now)
+                dropped = not emerged and contradicted(quirk, exchanges, now)
+                new = quirk if emerged else evolve(quirk, now, contradicted=dropped)
                 action = ("emerged" if emerged else "deactivated" if not new.is_active
                           else "strengthened" if new.strength > quirk.strength
                           else "weakened" if new.strength < quirk.strength else None)
                 if new != old:
                     changed.append(new)
                 if action:
-                    updates.append({"quirk": name, "action": action, "old_strength": old.strength if old else None,
-                                    "new_strength": new.strength})
+                    update = {"quirk": name, "action": action, "old_strength": old.strength if old else None,
+                              "new_strength": new.strength}
+                    if dropped:
+                        update["reason"] = "contradicted"  # the user dropped the habit while still talking
+                    updates.append(update)
             return changed
 
         self.quirks.update_quirks(user_id, nightly)
@@ -220,13 +242,15 @@ class PersonalityService:
 
 
 def needs_satisfaction_patterns(interactions: Sequence[StoredInteraction],
-                                tz: tzinfo = timezone.utc) -> dict[str, dict]:
+                                tz: tzinfo = timezone.utc, known_days: float | None = None) -> dict[str, dict]:
     """For each need, how often the last week's interactions met it and at which hours (the
     user's local hours, ``tz``): reflection.py's identify_needs_satisfaction_patterns, kept in
-    needs.satisfaction_pattern."""
+    needs.satisfaction_pattern. ``window_days`` is the week, or ``known_days`` (the companion's
+    age) when shorter, at least a day."""
     if not interactions:
         return {}
-    patterns: dict[str, dict] = {n: {"satisfied_7d": 0, "by_hour": {}} for n in NEED_TYPES}
+    window = round(min(float(EVOLUTION_WINDOW_DAYS), max(1.0, known_days if known_days is not None else 7.0)), 3)
+    patterns: dict[str, dict] = {n: {"satisfied_7d": 0, "window_days": window, "by_hour": {}} for n in NEED_TYPES}
     for i in interactions:
         hour = i.timestamp.astimezone(tz).hour
         for need in needs_met_by_message(i.user_message, hour):

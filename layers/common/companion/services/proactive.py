@@ -149,10 +149,14 @@ class ProactiveService:
     # --- scoring ---------------------------------------------------------------------------------
 
     def _now_state(self, user_id: str, now: datetime):
-        """(needs grown to now, personality with the mood as it is now)."""
+        """(needs grown to now, personality with the mood as it is now). The mood is read without
+        the pull of the urgent needs (needs.need_mood_pull): their urgency is the need score's,
+        counted once; read through the mood too, the seed's PAD factor (which favours pleasure)
+        would make a lonely companion *less* likely to reach out (measured on the simulated week:
+        personality factor 0.87 -> 0.76, no message in two silent days)."""
         needs = self.needs.get_needs(user_id, now=now)
         if self.personality is not None:
-            return needs, self.personality.current(user_id, now)
+            return needs, self.personality.current(user_id, now, needs=[])
         return needs, self.profiles.get_personality(user_id)
 
     def score(self, user_id: str, now: datetime, state) -> ProactiveScore:

@@ -31,7 +31,7 @@ from ..domain.explanation import record_explanation
 from ..domain.importance import heuristic_importance
 from ..domain.memory_text import COMPANION, embedding_text, indexed_text
 from ..domain.models import MAX_MESSAGE_CHARS, Memory, MemoryRecord, Reply, ReplyContext, Turn
-from ..domain.needs import needs_met_by_message
+from ..domain.needs import need_mood_pull, need_relief, needs_met_by_message
 from ..domain.pad import PAD, update_pad_state
 from ..domain.prompts import reply_context
 from ..domain.security import RESTRICT, SUSPEND, SUSPENSION_NOTICE, shorten
@@ -124,7 +124,8 @@ class Conversation:
     reply: Reply | None = None
     error: str | None = None
     memory: MemoryRecord | None = None
-    needs: list[Any] = field(default_factory=list)
+    needs: list[Any] = field(default_factory=list)  # as they were before this message met any
+    needs_met: set[str] = field(default_factory=set)  # the needs this message meets
     quirks: list[Any] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what else shaped the reply, for /why
     restricted: bool = False  # escalation level 2: short replies, no new memories
@@ -306,11 +307,27 @@ class TurnService:
     def _appraise(self, c: Conversation) -> None:
         self.users.ensure_user(c.user_id, c.turn.username, now=c.now)
         c.local_hour = c.now.astimezone(self.personality.local_zone(c.user_id)).hour
-        personality = self.personality.current(c.user_id, c.now)  # the mood relaxed since last set
+        c.needs = self.personality.current_needs(c.user_id, c.now)
+        # The mood relaxed since last set, toward the temperament less what urgent needs take.
+        personality = self.personality.current(c.user_id, c.now, needs=c.needs)
         c.traits = personality.traits.as_dict()
         c.appraisal = appraise(c.message)
         c.pad_before = personality.pad
-        c.pad_after = update_pad_state(personality.pad, c.appraisal.delta)
+        c.needs_met = needs_met_by_message(c.message, c.local_hour)
+        relief = need_relief(c.needs, c.needs_met)  # meeting a need gives back what its lack took
+        c.pad_after = update_pad_state(update_pad_state(personality.pad, c.appraisal.delta), relief)
+        self._note_needs(c, relief)
+
+    @staticmethod
+    def _note_needs(c: Conversation, relief: PAD) -> None:
+        """For /why: what the companion's needs did to its mood this turn."""
+        pull = need_mood_pull(c.needs)
+        if pull.pleasure < 0:
+            urgent = ", ".join(n.need_type for n in c.needs if n.urgency > 0)
+            c.notes.append(f"My unmet needs ({urgent}) were weighing on my mood ({pull.pleasure:+.2f} pleasure).")
+        if relief.pleasure > 0:
+            met = ", ".join(n.need_type for n in c.needs if n.need_type in c.needs_met and n.urgency > 0)
+            c.notes.append(f"Your message met my {met} need, which lifted my mood ({relief.pleasure:+.2f} pleasure).")
 
     @traced("recall")
     def _recall(self, c: Conversation) -> None:
@@ -379,7 +396,6 @@ class TurnService:
             log.exception("new memory follow-up failed", extra={"user_id": user_id})
 
     def _compose(self, c: Conversation) -> None:
-        c.needs = self.personality.current_needs(c.user_id, c.now)
         c.quirks = self.personality.active_quirks(c.user_id)
         c.context = reply_context(c.message, c.traits, c.pad_after, c.appraisal, c.needs, c.quirks, c.history,
                                   with_history_lines(c.recalled, c.superseded, line=self._recalled_line))
@@ -451,7 +467,7 @@ class TurnService:
         if interaction_id is None:
             return False
         self.profiles.set_pad(tx, c.user_id, c.pad_after, f"interaction:{c.appraisal.rule}", c.now)
-        self.needs.satisfy_needs(tx, c.user_id, sorted(needs_met_by_message(c.message, c.local_hour)), c.now)
+        self.needs.satisfy_needs(tx, c.user_id, sorted(c.needs_met), c.now)
         if not c.restricted:
             self.memory.save(tx, c.memory, interaction_id)
             if c.reply_memory is not None:

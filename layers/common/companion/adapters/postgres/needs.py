@@ -7,7 +7,7 @@ from typing import Sequence
 import psycopg
 from psycopg.types.json import Jsonb
 
-from ...domain.needs import Need
+from ...domain.needs import INFLUENCE_ON_MOOD, Need
 from .database import Database
 
 
@@ -28,9 +28,10 @@ class NeedsRepository:
         with self.db.scoped(user_id) as conn:
             rows = conn.execute(
                 f"""SELECT need_type, {level} AS current_level, baseline_level, decay_rate,
-                           satisfaction_rate, trigger_threshold, proactive_weight
+                           satisfaction_rate, trigger_threshold, proactive_weight,
+                           COALESCE(influence_on_mood, %(influence)s) AS influence_on_mood
                     FROM needs WHERE user_id = %(user_id)s ORDER BY need_type""",
-                {"user_id": user_id, "now": now},
+                {"user_id": user_id, "now": now, "influence": INFLUENCE_ON_MOOD},
             ).fetchall()
         return [Need(**row) for row in rows]
 
@@ -58,9 +59,15 @@ class NeedsRepository:
                 {"now": now},
             ).rowcount
 
-    def set_satisfaction_patterns(self, user_id: str, patterns: dict[str, dict]) -> None:
+    def set_satisfaction_patterns(self, user_id: str, patterns: dict[str, dict],
+                                  thresholds: dict[str, float] | None = None) -> None:
+        """The week's satisfaction patterns, and the trigger thresholds they adapted (the nightly
+        reflection); a need without a new threshold keeps its own."""
+        thresholds = thresholds or {}
         with self.db.scoped(user_id) as tx:
             tx.cursor().executemany(
-                "UPDATE needs SET satisfaction_pattern = %s WHERE user_id = %s AND need_type = %s",
-                [(Jsonb(p), user_id, need_type) for need_type, p in patterns.items()],
+                """UPDATE needs SET satisfaction_pattern = %s,
+                       trigger_threshold = COALESCE(%s, trigger_threshold)
+                   WHERE user_id = %s AND need_type = %s""",
+                [(Jsonb(p), thresholds.get(need_type), user_id, need_type) for need_type, p in patterns.items()],
             )

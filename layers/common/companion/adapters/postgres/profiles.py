@@ -180,10 +180,11 @@ class ProfileRepository:
         with self.db.scoped(user_id) as tx:
             return lock_user(tx, user_id) and self._drift(tx, now, user_id) > 0
 
-    def record_relaxation(self, user_id: str, now: datetime) -> PAD | None:
-        """Writes the mood as it has relaxed by ``now`` as a history row (the nightly evolution),
-        computed from the current row under the user's lock: never from a mood a turn has
-        replaced meanwhile. Returns the relaxed mood (None: no such user)."""
+    def record_relaxation(self, user_id: str, now: datetime, need_pull: PAD | None = None) -> PAD | None:
+        """Writes the mood as it has relaxed by ``now`` (toward the baseline moved by the needs'
+        ``need_pull``) as a history row (the nightly evolution), computed from the current row
+        under the user's lock: never from a mood a turn has replaced meanwhile. Returns the
+        relaxed mood (None: no such user)."""
         with self.db.scoped(user_id) as tx:
             if not lock_user(tx, user_id):
                 return None
@@ -191,7 +192,7 @@ class ProfileRepository:
             if row is None:
                 return None
             stored = _snapshot(user_id, row)
-            relaxed = stored.relaxed_to(now)
+            relaxed = stored.relaxed_to(now, need_pull)
             if relaxed.pad != stored.pad:
                 self.set_pad(tx, user_id, relaxed.pad, "relaxation", now)
             return relaxed.pad
