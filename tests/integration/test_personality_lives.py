@@ -252,7 +252,7 @@ def test_personality_is_a_discord_embed_with_fields_bars_and_a_trend(live):
     [sent] = list(live.sink.bodies.values())[-1]  # the last interaction's only edit
     [embed] = sent["embeds"]
     names = [f["name"] for f in embed["fields"]]
-    assert names == ["Mood", "Temperament", "This week", "Big Five", "Needs", "Quirks"]
+    assert names == ["Mood", "Temperament", "This week", "Big Five", "Needs", "Quirks", "What I've noticed"]
     assert "█" in embed["fields"][3]["value"] and "Openness" in embed["fields"][3]["value"]
     assert any(arrow in embed["fields"][2]["value"] for arrow in "↗↘→")
     assert sent["allowed_mentions"] == {"parse": []}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 if TYPE_CHECKING:  # the interactions function imports this module and must stay light
@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # the interactions function imports this module and must stay
         Memory, MemoryRecord, PersonalitySnapshot, Reply, ReplyContext, StoredInteraction,
     )
     from .domain.api_access import ApiKey, IdempotencyRecord
+    from .domain.insights import LoggedTurn
     from .domain.needs import Need
     from .domain.operations import FleetStats, IncidentSummary, TurnMetrics, UserSummary
     from .domain.pad import PAD
@@ -232,6 +233,27 @@ class QuirkStore(Protocol):
     def record_evolution(self, user_id: str, evolved_at: datetime, **fields: Any) -> None: ...
 
 
+class BehaviourAnalyst(Protocol):
+    """The nightly behaviour-change analysis: the fast model, or the rules offline."""
+
+    name: str
+
+    def analyse(self, turns: Sequence[LoggedTurn], now: datetime) -> dict: ...
+
+
+class InsightStore(Protocol):
+    """What the nightly reflection noticed (migration 091)."""
+
+    def save_insights(self, user_id: str, reflected_at: datetime, *, conversation_patterns: list, behaviour: dict,
+                      emotional_cycles: dict, insights: list, analyst: str) -> bool: ...
+
+    def insights_since(self, user_id: str, since: datetime | None = None, limit: int = 30) -> list[dict[str, Any]]: ...
+
+    def summarise_day(self, day: date, now: datetime) -> dict | None: ...
+
+    def system_insights(self, limit: int = 7) -> list[dict[str, Any]]: ...
+
+
 class InteractionStore(Protocol):
     def find_interaction(self, user_id: str, interaction_key: str) -> StoredInteraction | None: ...
 
@@ -244,6 +266,8 @@ class InteractionStore(Protocol):
     def current_session(self, user_id: str, now: datetime, idle_minutes: int) -> tuple[str | None, int]: ...
 
     def interactions_since(self, user_id: str, since: datetime, limit: int = 500) -> list[StoredInteraction]: ...
+
+    def conversation_log(self, user_id: str, since: datetime, limit: int = 1000) -> list[LoggedTurn]: ...
 
 
 class MemoryStore(Protocol):

@@ -414,7 +414,7 @@ class Container:
             profiles=self.profile_repo, users=self.users, memory=self.memory, personality=self.personality,
             replies=self.reply_channel, clock=self.clock, control=self.memory_control,
             conflicts=self.conflicts, consolidation=self.consolidation, settings=self.user_settings,
-            pinned=self.pinned_facts,
+            pinned=self.pinned_facts, insights=self.insights,
         )
 
     @cached_property
@@ -509,6 +509,25 @@ class Container:
         )
 
     @cached_property
+    def behaviour_analyst(self):
+        """The nightly behaviour-change analysis: the fast LLM when configured, else the rules."""
+        from .adapters.behaviour_analyst import LLMBehaviourAnalyst, RuleBasedBehaviourAnalyst
+
+        if self.guarded_fast_model is None:
+            return RuleBasedBehaviourAnalyst()
+        return LLMBehaviourAnalyst(self.guarded_fast_model)
+
+    @cached_property
+    def insights(self):
+        """What the nightly reflection notices (conversation patterns, behaviour changes, cycles)."""
+        from .adapters.postgres.insights import InsightRepository
+        from .services.insights import InsightService
+
+        return InsightService(interactions=self.interaction_repo, profiles=self.profile_repo,
+                              store=InsightRepository(self.database), analyst=self.behaviour_analyst,
+                              personality=self.personality)
+
+    @cached_property
     def nightly_steps(self) -> dict:
         """The per-user nightly jobs the reflection calls, by name (a None step is reported as
         "not_available")."""
@@ -517,6 +536,7 @@ class Container:
         return {
             "personality_evolution": lambda user_id, now: as_report(self.personality.evolve(user_id, now)),
             "memory_consolidation": lambda user_id, now: as_report(self.consolidation.consolidate_user(user_id, now)),
+            "insights": self.insights.reflect,
         }
 
     @cached_property
@@ -532,7 +552,8 @@ class Container:
         # Need growth and the retention purge queue nothing: their functions get no JOB_QUEUE_URL.
         return ScheduleService(schedules=self.schedule_repo, queue=self.job_queue, clock=self.clock,
                                grow_needs=self.personality.grow_all_needs,
-                               lift_sanctions=self.sanctions.lift_lapsed)
+                               lift_sanctions=self.sanctions.lift_lapsed,
+                               summarise_fleet=self.insights.summarise_yesterday)
 
     @cached_property
     def sanctions(self):

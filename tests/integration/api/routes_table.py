@@ -21,6 +21,7 @@ USER_ROUTES = [
 ADMIN_ROUTES = [
     ("GET", "/admin/users", None),
     ("GET", "/admin/stats", None),
+    ("GET", "/admin/insights", None),
     ("GET", "/admin/security/incidents", None),
     ("POST", "/admin/security/incidents/{incident}/false-positive", {"user_id": "{user}", "notes": "a film quote"}),
     ("POST", "/admin/cleanup", {}),

@@ -3,7 +3,7 @@ from them). Responses are built from the services' value objects by the ``from_*
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -262,12 +262,40 @@ class EvolutionOut(Model):
     detector: str
 
 
+class InsightOut(Model):
+    kind: str = Field(description="what it was noticed from: a conversation pattern, a behaviour change, a cycle, the trend")
+    text: str = Field(description="as /personality's \"what I've noticed\" says it")
+    confidence: float
+
+
+class InsightNightOut(Model):
+    reflected_at: datetime
+    insights: list[InsightOut]
+    conversation_patterns: list[dict] = Field(
+        description="when, how long, what about, who starts (the seed's pattern types, confidence > 0.6)")
+    behaviour: dict = Field(description="this week against the week before: metrics and detected changes")
+    emotional_cycles: dict = Field(description="daily and weekly cycles of the companion's mood")
+    analyst: str = Field(description="who analysed the behaviour: llm (the fast model) or rules")
+
+
 class PersonalityHistoryResponse(Model):
     user_id: str
     days: int
     moods: list[MoodPointOut] = Field(description="each change of mood in the window, oldest first")
     trend: TrendOut
+    cycles: dict = Field(description="the mood's daily and weekly cycles in the window, in the user's time zone")
     evolutions: list[EvolutionOut] = Field(description="the nightly personality evolutions in the window, newest first")
+    insights: list[InsightNightOut] = Field(description="what each nightly reflection in the window noticed, newest first")
+
+
+class SystemInsightsOut(Model):
+    day: date
+    computed_at: datetime
+    insights: dict = Field(description="counts across users: reflected, insight kinds, behaviour changes, cycles, analysts")
+
+
+class SystemInsightsResponse(Model):
+    days: list[SystemInsightsOut] = Field(description="newest first")
 
 
 QuirkOut = shape_of(Quirk, "QuirkOut", exclude=("reinforcement_count", "is_active"),

@@ -43,6 +43,7 @@ def personality_embed(
     quirks: Sequence[Quirk],
     week: Sequence[float | None],
     trend: EmotionalTrend,
+    noticed: Sequence[str] = (),
 ) -> dict:
     width = max(len(t) for t in traits)
     trait_lines = [f"{t.capitalize():<{width}} {bar(v)} {v:.2f}" for t, v in traits.items()]
@@ -64,6 +65,8 @@ def personality_embed(
         {"name": "Needs", "value": "```\n" + ("\n".join(need_lines) or "none") + "\n```", "inline": False},
         {"name": "Quirks", "value": "\n".join(quirk_lines)[:1024] or "None yet: they grow from how we talk.",
          "inline": False},
+        {"name": "What I've noticed", "value": "\n".join(f"• {n}" for n in noticed)[:1024]
+         or "Nothing yet: I notice patterns after a few days of talking, in my nightly reflection.", "inline": False},
     ]
     return {
         "title": "How I'm doing",

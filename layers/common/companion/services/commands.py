@@ -17,6 +17,7 @@ from .consolidation import ConsolidationService
 from .conflicts import ConflictService
 from .memory import MemoryService
 from .memory_control import ControlReply, MemoryControlService
+from .insights import InsightService
 from .personality import PersonalityService
 from .pinned import PinnedFacts
 from .settings import SettingsService
@@ -41,6 +42,7 @@ class CommandService:
         consolidation: ConsolidationService,
         settings: SettingsService,
         pinned: PinnedFacts,
+        insights: InsightService,
     ):
         self.profiles = profiles
         self.users = users
@@ -53,6 +55,7 @@ class CommandService:
         self.consolidation = consolidation
         self.settings = settings  # /settings
         self.pinned = pinned  # /remember (services/pinned.py)
+        self.insights = insights  # what the nightly reflection noticed, for /personality
         self._handlers: dict[str, Callable[[Turn], ControlReply]] = {
             "memories": self.memories,
             "personality": self.personality_card,
@@ -128,7 +131,8 @@ class CommandService:
     def personality_card(self, turn: Turn) -> ControlReply:
         now = self.clock()
         self.users.ensure_user(turn.user_id, turn.username, now=now)
-        return ControlReply("", embeds=(self.personality.card(turn.user_id, now),))
+        return ControlReply("", embeds=(self.personality.card(turn.user_id, now,
+                                                              noticed=self.insights.noticed(turn.user_id)),))
 
     def user_settings(self, turn: Turn) -> ControlReply:
         return ControlReply(self.settings.handle(turn.user_id, turn.username, turn.options))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Sequence
 
+from ..domain.insights import emotional_cycles
 from ..domain.models import PersonalitySnapshot, StoredInteraction
 from ..domain.needs import NEED_TYPES, Need, adapted_thresholds, need_mood_pull, needs_met_by_message
 from ..domain.pad import PAD, security_pad_penalty, update_pad_state
@@ -44,6 +45,7 @@ class EvolutionResult:
     relaxed_to: PAD | None = None
     quirk_updates: list[dict[str, Any]] = field(default_factory=list)
     trend: EmotionalTrend | None = None
+    cycles: dict = field(default_factory=dict)  # daily and weekly emotional cycles (domain/insights.py)
     needs_patterns: dict[str, dict] = field(default_factory=dict)
     detector: str = ""
 
@@ -127,25 +129,27 @@ class PersonalityService:
 
     # --- /personality -----------------------------------------------------------------------------
 
-    def card(self, user_id: str, now: datetime) -> dict:
-        """The /personality embed: mood, temperament, the week's trend, Big Five, needs, quirks."""
-        p = self.current(user_id, now)
+    def card(self, user_id: str, now: datetime, noticed: Sequence[str] = ()) -> dict:
+        """The /personality embed: mood, temperament, the week's trend, Big Five, needs, quirks,
+        and what the nightly reflection has ``noticed`` (services/insights.py)."""
+        needs = self.current_needs(user_id, now)
+        p = self.current(user_id, now, needs=needs)
         history = self.profiles.pad_history(user_id, now - timedelta(days=CARD_DAYS))
         return personality_embed(
             pad=p.pad, baseline=p.baseline, traits=p.traits.as_dict(),
-            needs=self.current_needs(user_id, now), quirks=self.active_quirks(user_id),
-            week=daily_means(history, now, CARD_DAYS), trend=emotional_trend(history),
+            needs=needs, quirks=self.active_quirks(user_id),
+            week=daily_means(history, now, CARD_DAYS), trend=emotional_trend(history), noticed=noticed,
         )
 
     # --- the REST API's history view ---------------------------------------------------------------
 
-    def history(self, user_id: str, now: datetime, days: int) -> tuple[list[MoodPoint], EmotionalTrend, list[dict]]:
-        """How the mood moved over the last ``days`` days (oldest first), its trend, and the
-        nightly evolutions in that window (newest first)."""
+    def history(self, user_id: str, now: datetime, days: int) -> tuple[list[MoodPoint], EmotionalTrend, dict, list[dict]]:
+        """How the mood moved over the last ``days`` days (oldest first), its trend, its daily and
+        weekly cycles (in the user's zone), and the nightly evolutions in that window (newest first)."""
         since = now - timedelta(days=days)
         points = self.profiles.pad_history(user_id, since)
         evolutions = [e for e in self.quirks.evolutions(user_id, limit=days + 1) if e["evolved_at"] >= since]
-        return points, emotional_trend(points), evolutions
+        return points, emotional_trend(points), emotional_cycles(points, self.local_zone(user_id)), evolutions
 
     # --- schedules ---------------------------------------------------------------------------------
 
@@ -183,13 +187,14 @@ class PersonalityService:
                     result.needs_patterns[need.need_type]["trigger_threshold"] = {
                         "before": need.trigger_threshold, "after": thresholds[need.need_type]}
             self.needs.set_satisfaction_patterns(user_id, result.needs_patterns, thresholds)
-        result.trend = emotional_trend(self.profiles.pad_history(user_id, now - timedelta(days=TREND_WINDOW_DAYS)))
+        trend_history = self.profiles.pad_history(user_id, now - timedelta(days=TREND_WINDOW_DAYS))
+        result.trend, result.cycles = emotional_trend(trend_history), emotional_cycles(trend_history, tz)
 
         self.quirks.record_evolution(
             user_id, now,
             baseline_before=result.baseline_before.as_dict(), baseline_after=result.baseline_after.as_dict(),
             interactions_in_window=result.interactions_in_window, quirk_updates=result.quirk_updates,
-            emotional_trend=result.trend.as_dict(), needs_patterns=result.needs_patterns,
+            emotional_trend={**result.trend.as_dict(), "cycles": result.cycles}, needs_patterns=result.needs_patterns,
             detector=result.detector,
         )
         return result

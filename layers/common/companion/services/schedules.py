@@ -50,15 +50,18 @@ class RunOutcome:
 class ScheduleService:
     def __init__(self, *, schedules, queue: WorkQueue | None, clock: Callable[[], datetime],
                  grow_needs: Callable[[datetime], int],
-                 lift_sanctions: Callable[[datetime], dict[str, int]] = lambda now: {}):
+                 lift_sanctions: Callable[[datetime], dict[str, int]] = lambda now: {},
+                 summarise_fleet: Callable[[datetime], dict | None] = lambda now: None):
         """``grow_needs(now) -> rows``: the hourly need growth (one statement over every user,
         owned by the personality service); ``lift_sanctions(now) -> {status: users}``:
-        sanctioned users' status set again from the escalation window (services/sanctions.py)."""
+        sanctioned users' status set again from the escalation window (services/sanctions.py);
+        ``summarise_fleet(now)``: yesterday's system insights, once a day (services/insights.py)."""
         self.schedules = schedules
         self.queue = queue
         self.clock = clock
         self.grow_needs = grow_needs
         self.lift_sanctions = lift_sanctions
+        self.summarise_fleet = summarise_fleet
 
     def need_decay(self, scheduled_for: datetime) -> RunOutcome:
         started = self.clock()
@@ -100,6 +103,9 @@ class ScheduleService:
         day_ago = scheduled_for - timedelta(days=1)
         summary = {"previous_night": self.schedules.reflection_summary(day_ago - REFLECTION_PERIOD, day_ago),
                    "users_claimed": claimed}
+        fleet = self.summarise_fleet(started)  # one aggregate statement, once a day
+        if fleet is not None:
+            summary["system_insights"] = fleet
         if claimed:  # 96 sweeps a day; the empty ones are counted by metrics, not rows
             self.schedules.record_run("nightly-reflection", scheduled_for, started, self.clock(),
                                       users_selected=enqueued, jobs_enqueued=enqueued, summary=summary)

@@ -6,6 +6,7 @@ from datetime import datetime
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ...domain.insights import LoggedTurn
 from ...domain.models import StoredInteraction
 from .database import Database
 
@@ -83,3 +84,21 @@ class InteractionRepository:
                 (user_id, since, limit),
             ).fetchall()
         return [StoredInteraction(**row) for row in rows]
+
+    def conversation_log(self, user_id: str, since: datetime, limit: int = 1000) -> list[LoggedTurn]:
+        """What the nightly reflection reads of the conversations since ``since`` (oldest first, at
+        most the last ``limit``): when, what was said, the conversation (session) and whether the
+        companion started it, and the mood it left (times in UTC)."""
+        with self.db.scoped(user_id) as conn:
+            rows = conn.execute(
+                """SELECT * FROM (
+                       SELECT timestamp AS at, user_message, agent_response, session_id::text AS session_id,
+                              coalesce(is_proactive, false) AS is_proactive,
+                              (pad_after->>'pleasure')::float8 AS pleasure_after, id
+                       FROM interactions WHERE user_id = %s AND timestamp >= %s
+                       ORDER BY timestamp DESC, id DESC LIMIT %s
+                   ) recent ORDER BY at, id""",
+                (user_id, since, limit),
+            ).fetchall()
+        return [LoggedTurn(r["at"], r["user_message"] or "", r["agent_response"] or "", r["session_id"],
+                           r["is_proactive"], r["pleasure_after"]) for r in rows]

@@ -136,7 +136,7 @@ class ScheduleRepository:
 
     def purge(self, now: datetime) -> dict[str, int]:
         """Deletes what has outlived its use, set-wise: declined/blocked decisions after a week,
-        every decision, reflection report and run record after 90 days, mood history (not the
+        every decision, reflection report (and its insights) and run record after 90 days, mood history (not the
         current state) after 90 days, and each user's interactions past their
         data_retention_days (except those a security incident cites)."""
         out = {}
@@ -151,6 +151,10 @@ class ScheduleRepository:
             ).rowcount
             out["reflection_reports"] = conn.execute(
                 "DELETE FROM reflection_reports WHERE scheduled_for < %s",
+                (now - timedelta(days=REPORT_RETENTION_DAYS),),
+            ).rowcount
+            out["reflection_insights"] = conn.execute(
+                "DELETE FROM reflection_insights WHERE reflected_at < %s",
                 (now - timedelta(days=REPORT_RETENTION_DAYS),),
             ).rowcount
             out["scheduled_runs"] = conn.execute(

@@ -1,5 +1,5 @@
-"""GET /admin/users, GET /admin/stats, GET /admin/security/incidents (and false-positive marking),
-POST /admin/cleanup (admin keys only)."""
+"""GET /admin/users, GET /admin/stats, GET /admin/insights, GET /admin/security/incidents (and
+false-positive marking), POST /admin/cleanup (admin keys only)."""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -14,7 +14,7 @@ from ..errors import ApiError, error_responses
 from ..pagination import decode_cursor, next_cursor
 from ..schemas import (
     USER_ID_PATTERN, CleanupRequest, CleanupResponse, FalsePositiveRequest, FalsePositiveResponse, IncidentOut,
-    IncidentPage, StatsResponse, UserOut, UserPage,
+    IncidentPage, StatsResponse, SystemInsightsOut, SystemInsightsResponse, UserOut, UserPage,
 )
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(admin)])
@@ -36,6 +36,14 @@ def users(
 @router.get("/stats", response_model=StatsResponse, responses=ERRORS, openapi_extra=ADMIN_ONLY, summary="Totals across all users")
 def stats(c: Annotated[Container, Depends(container)]) -> StatsResponse:
     return StatsResponse(**asdict(c.admin.stats()))
+
+
+@router.get("/insights", response_model=SystemInsightsResponse, responses=ERRORS, openapi_extra=ADMIN_ONLY,
+            summary="What the nightly reflections noticed across all users, per day (counts only)")
+def insights(c: Annotated[Container, Depends(container)],
+             days: Annotated[int, Query(ge=1, le=90, description="how many days, newest first")] = 7
+             ) -> SystemInsightsResponse:
+    return SystemInsightsResponse(days=[SystemInsightsOut(**row) for row in c.insights.system(days)])
 
 
 @router.get("/security/incidents", response_model=IncidentPage, responses=ERRORS, openapi_extra=ADMIN_ONLY,

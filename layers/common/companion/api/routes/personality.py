@@ -1,6 +1,7 @@
 """GET /personality/current/{user_id}, /history/{user_id}, /quirks/{user_id}."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -10,8 +11,8 @@ from ...wiring import Container
 from ..auth import ActingFor, container
 from ..errors import error_responses
 from ..schemas import (
-    EvolutionOut, MoodPointOut, NeedOut, PadState, PadValues, PersonalityHistoryResponse, PersonalityResponse,
-    QuirkOut, QuirksResponse, Traits, TrendOut,
+    EvolutionOut, InsightNightOut, MoodPointOut, NeedOut, PadState, PadValues, PersonalityHistoryResponse,
+    PersonalityResponse, QuirkOut, QuirksResponse, Traits, TrendOut,
 )
 
 router = APIRouter(prefix="/personality", tags=["personality"])
@@ -44,20 +45,22 @@ def current(user_id: ActingFor, c: Annotated[Container, Depends(container)]) -> 
 
 @router.get("/history/{user_id}", response_model=PersonalityHistoryResponse,
             responses=error_responses(401, 403, 404, 422),
-            summary="How the mood moved, its trend, and the nightly evolutions of the temperament")
+            summary="How the mood moved, its trend and cycles, the nightly evolutions and what they noticed")
 def history(user_id: ActingFor, c: Annotated[Container, Depends(container)],
             days: Annotated[int, Query(ge=1, le=90, description="how far back")] = 7) -> PersonalityHistoryResponse:
     _known(c, user_id)
-    points, trend, evolutions = c.personality.history(user_id, c.clock(), days)
+    now = c.clock()
+    points, trend, cycles, evolutions = c.personality.history(user_id, now, days)
     return PersonalityHistoryResponse(
         user_id=user_id, days=days,
         moods=[MoodPointOut(at=p.at, pleasure=p.pad.pleasure, arousal=p.pad.arousal, dominance=p.pad.dominance,
                             label=p.pad.label) for p in points],
-        trend=TrendOut(**trend.as_dict(), direction=trend.direction),
+        trend=TrendOut(**trend.as_dict(), direction=trend.direction), cycles=cycles,
         evolutions=[EvolutionOut(evolved_at=e["evolved_at"], baseline_before=PadValues(**e["baseline_before"]),
                                  baseline_after=PadValues(**e["baseline_after"]),
                                  interactions_in_window=e["interactions_in_window"],
                                  quirk_updates=e["quirk_updates"], detector=e["detector"]) for e in evolutions],
+        insights=[InsightNightOut(**night) for night in c.insights.nights(user_id, now - timedelta(days=days))],
     )
 
 
