@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit bench reindex bench-personality bench-outreach register-commands lint-template sam-build clean api api-key api-docs incidents train-injection
+.PHONY: run test unit bench calibrate reindex bench-personality bench-outreach register-commands lint-template sam-build clean api api-key api-docs incidents train-injection
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt layers/common/pyproject.toml functions/api/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ api-docs: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_turns.py
+
+# Measures the similarity thresholds (conflict candidates, consolidation, merge, "related at all")
+# on the configured embedder and fast model (keys from the environment; offline: the local models)
+# and prints the values to put in the deployment's configuration. Run it once after deploying.
+calibrate: $(STAMP)
+	$(PY) -m companion.local.calibrate $(ARGS)
 
 # Rebuilds memories' indexed text and vectors after the recipe or the embedding model changed
 # (every user whose memories are older than the recipe; ARGS="--user-id ID" for one user).

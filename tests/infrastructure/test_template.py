@@ -372,3 +372,14 @@ def test_the_job_queue_is_charted_and_alarmed(template):
     for line in ("${JobQueue.QueueName}", "${JobDeadLetterQueue.QueueName}", "${JobWorkerFunction}",
                  "${JobDeadLetterAlarm.Arn}", "${JobBacklogAlarm.Arn}", "${JobWorkerErrorsAlarm.Arn}"):
         assert line in body, line
+
+
+def test_the_thresholds_make_calibrate_prints_reach_the_functions_that_read_them(template):
+    from companion.local.calibrate import KNOBS
+
+    settings = {f.upper() for f in Settings.__dataclass_fields__}
+    for _, env, parameter in KNOBS:
+        assert env in settings, env
+        assert template["Parameters"][parameter]["Default"] == ""  # empty: the embedder's built-in value
+        for function in ("TurnWorkerFunction", "JobWorkerFunction", "ApiFunction"):
+            assert env_of(template, function)[env] == {"Ref": parameter}, (function, env)

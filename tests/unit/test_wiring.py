@@ -115,3 +115,19 @@ def test_secrets_are_read_through_the_settings_source():
     assert c.secret("chutes_api_key", fresh=True) == "new-key"
     assert reads == [False, True]
     assert Container(Settings(chutes_api_key="k")).secret("chutes_api_key") == "k"
+
+
+def test_measured_thresholds_reach_the_services_that_use_them():
+    """`make calibrate` prints CONFLICT_CANDIDATE_SIMILARITY, CONSOLIDATION_SIMILARITY, MERGE_SIMILARITY
+    and RELATED_SIMILARITY: each is read and handed to its service; empty keeps the built-in value."""
+    env = {"CONFLICT_CANDIDATE_SIMILARITY": "0.55", "CONSOLIDATION_SIMILARITY": "0.62", "MERGE_SIMILARITY": "0.91",
+           "RELATED_SIMILARITY": "0.41", "EMBEDDINGS": "hashing",
+           "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}  # never connected to here
+    container = Container(Settings.from_env(env))
+    assert container.conflicts.threshold == 0.55
+    assert container.consolidation.threshold == 0.62
+    assert container.merges.threshold == 0.91
+    assert container.memory.related_similarity == 0.41
+    unset = Container(Settings.from_env({"MERGE_SIMILARITY": "", "EMBEDDINGS": "hashing",
+                                         "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}))
+    assert unset.merges.threshold is None and unset.conflicts.threshold is None

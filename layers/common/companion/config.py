@@ -65,6 +65,12 @@ class Settings:
     job_queue_url: str = ""  # per-user background jobs (new memories, proactive checks, reflections)
     personality_salt: str = ""
     max_proactive_per_day: int = 3  # the seed's MAX_PROACTIVE_PER_DAY
+    # Similarity thresholds measured for the deployment's embedder by `make calibrate` (0: the
+    # built-in value for the embedder; see the README, "Calibrating thresholds").
+    conflict_candidate_similarity: float = 0.0
+    consolidation_similarity: float = 0.0
+    merge_similarity: float = 0.0
+    related_similarity: float = 0.0
 
     @property
     def reply_backend_configured(self) -> bool:
@@ -80,7 +86,10 @@ class Settings:
             raw = env.get(f.name.upper())
             if raw is None:
                 continue
-            values[f.name] = int(raw) if f.type in ("int", int) else raw
+            if f.type in ("float", float):
+                values[f.name] = float(raw) if raw.strip() else 0.0
+            else:
+                values[f.name] = int(raw) if f.type in ("int", int) else raw
         if not values.get("database_url"):
             values["database_url"] = _database_url_from_aws(env, fresh)
         return cls(**values)

@@ -431,6 +431,20 @@ class ConflictJudge(Protocol):
         """Which statement the user's ``message`` keeps: new, old, both or unclear."""
 
 
+class MergeStore(Protocol):
+    """Near-duplicate merges (services/merges.py)."""
+
+    def memory_to_merge(self, user_id: str, memory_id: str, embedding_model: str) -> tuple[Memory, np.ndarray] | None:
+        """A current, unpinned episodic memory and its stored vector (None otherwise)."""
+
+    def similar_current_memories(self, user_id: str, embedding_model: str, vector: np.ndarray, new: Memory,
+                                 min_similarity: float, limit: int) -> list[Memory]:
+        """Current, unpinned episodic memories of ``new``'s author nearest to ``vector``."""
+
+    def merge(self, user_id: str, repeat: Memory, into: Memory, now: datetime) -> bool:
+        """``repeat`` leaves the current memories, linked to ``into``; False if either changed."""
+
+
 class ConflictStore(Protocol):
     def similar_current_memories(self, user_id: str, embedding_model: str, vector: np.ndarray, exclude_id: str,
                                  min_similarity: float, limit: int) -> list[Memory]: ...

@@ -328,7 +328,8 @@ class Container:
         from .services.memory import MemoryService
 
         return MemoryService(self.memory_repo, GuardedVectorStore(self.search_index, self.breakers["vector index"]),
-                             self.guarded_embedder, self.importance_scorer, fallback=self.postgres_search_index)
+                             self.guarded_embedder, self.importance_scorer, fallback=self.postgres_search_index,
+                             related_similarity=self.settings.related_similarity or None)
 
     @cached_property
     def memory_control(self):
@@ -379,14 +380,25 @@ class Container:
         from .services.conflicts import ConflictService
 
         return ConflictService(conflicts=self.conflict_repo, judge=self.conflict_judge,
-                               embedder=self.statement_embedder, vector_store=self.vector_store)
+                               embedder=self.statement_embedder, vector_store=self.vector_store,
+                               threshold=self.settings.conflict_candidate_similarity or None)
 
     @cached_property
     def new_memory(self):
-        """A turn's new memory after the reply: importance score and conflict check, as a job."""
+        """A turn's new memory after the reply: importance score, merge of a repeat, conflict check, as a job."""
         from .services.new_memory import NewMemoryService
 
-        return NewMemoryService(memory=self.memory, conflicts=self.conflicts, queue=self.job_queue)
+        return NewMemoryService(memory=self.memory, conflicts=self.conflicts, merges=self.merges,
+                                queue=self.job_queue)
+
+    @cached_property
+    def merges(self):
+        """Near-duplicate merge of a new memory into the current one it repeats."""
+        from .adapters.postgres.merges import MergeRepository
+        from .services.merges import MergeService
+
+        return MergeService(store=MergeRepository(self.database), embedder=self.statement_embedder,
+                            vector_store=self.vector_store, threshold=self.settings.merge_similarity or None)
 
     @cached_property
     def consolidation(self):
@@ -397,7 +409,7 @@ class Container:
 
         summarizer = ExtractiveSummarizer() if self.guarded_fast_model is None else LLMSummarizer(self.guarded_fast_model)
         return ConsolidationService(store=ConsolidationRepository(self.database), memory=self.memory,
-                                    summarizer=summarizer)
+                                    summarizer=summarizer, threshold=self.settings.consolidation_similarity or None)
 
     @cached_property
     def reply_channel(self):

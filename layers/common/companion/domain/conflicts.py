@@ -31,8 +31,10 @@ CANDIDATE_SIMILARITY = {"all-minilm-l6-v2": 0.35, "gemini-embedding-001": 0.8, "
 DEFAULT_CANDIDATE_SIMILARITY = 0.5
 
 
-def candidate_similarity(model_id: str) -> float:
-    return for_model(CANDIDATE_SIMILARITY, model_id, DEFAULT_CANDIDATE_SIMILARITY)
+def candidate_similarity(model_id: str, configured: float | None = None) -> float:
+    """The deployment's measured value (CONFLICT_CANDIDATE_SIMILARITY, from `make calibrate`), or
+    the built-in one for this embedder."""
+    return configured if configured else for_model(CANDIDATE_SIMILARITY, model_id, DEFAULT_CANDIDATE_SIMILARITY)
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,17 @@ from .embedding_models import for_model
 
 MIN_CLUSTER_SIZE = 3
 IMPORTANCE_BOOST = 1.2
-CLUSTER_SIMILARITY = {"all-minilm-l6-v2": 0.35, "gemini-embedding-001": 0.7, "hashing": 0.3}
+# `make calibrate` measures it (best pairwise F1 on benchmarks/data/consolidation_topics.jsonl):
+# MiniLM 0.375; Gemini keeps the seed's 0.7 until measured with a key.
+CLUSTER_SIMILARITY = {"all-minilm-l6-v2": 0.375, "gemini-embedding-001": 0.7, "hashing": 0.3}
 DEFAULT_CLUSTER_SIMILARITY = 0.7  # the seed's
 MAX_SUMMARY_CHARS = 600
 
 
-def cluster_similarity(model_id: str) -> float:
-    return for_model(CLUSTER_SIMILARITY, model_id, DEFAULT_CLUSTER_SIMILARITY)
+def cluster_similarity(model_id: str, configured: float | None = None) -> float:
+    """The deployment's measured value (CONSOLIDATION_SIMILARITY, from `make calibrate`), or the
+    built-in one for this embedder."""
+    return configured if configured else for_model(CLUSTER_SIMILARITY, model_id, DEFAULT_CLUSTER_SIMILARITY)
 
 
 def cluster(vectors: np.ndarray, threshold: float, min_size: int = MIN_CLUSTER_SIZE) -> list[list[int]]:

@@ -28,6 +28,8 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from .embedding_models import for_model
+
 # A small k makes fusion trust the top of each ranking (RRF's usual 60 flattens it): on the
 # tuning conversations k 60 -> 5 moved R@5 from 54 to 64.
 RRF_K = 5
@@ -42,8 +44,17 @@ AUTHOR_WEIGHT = {"user": 1.0, "companion": 0.75}
 # without one, the best dense cosine must reach DENSE_RELATED. Calibrated on MiniLM with the
 # indexed-text recipe: related question/memory pairs ("my dog" / a puppy, "food allergy" /
 # peanuts, "any pets?" / a kitten) score 0.21-0.38, unrelated ones ("spaceships", "quantum
-# physics", "the stock market" against everyday memories) at most 0.12.
-DENSE_RELATED = 0.2
+# physics", "the stock market" against everyday memories) at most 0.12. Per embedder: `make
+# calibrate` measures it on benchmarks/data/relatedness.jsonl's dev questions that share no word
+# with a memory (MiniLM: 0.2); RELATED_SIMILARITY overrides it.
+DENSE_RELATED = {"all-minilm-l6-v2": 0.2}
+DEFAULT_DENSE_RELATED = 0.2
+
+
+def related_similarity(model_id: str, configured: float | None = None) -> float:
+    """The dense cosine a question must reach with some memory, for this embedder, when it shares
+    no word with any: the deployment's measured value, or the built-in one."""
+    return configured if configured else for_model(DENSE_RELATED, model_id, DEFAULT_DENSE_RELATED)
 
 
 def recency(hours_since_access: float) -> float:

@@ -31,13 +31,15 @@ CANDIDATE_MARGIN = 0.2  # how far below the threshold a stored vector may score 
 
 class ConflictService:
     def __init__(self, *, conflicts: ConflictStore, judge: ConflictJudge, embedder: Embedder,
-                 vector_store: VectorStore):
+                 vector_store: VectorStore, threshold: float | None = None):
         """``embedder`` embeds bare statements (best behind an in-process cache: the importance
-        score embedded the new one already, and earlier turns' scores their neighbours)."""
+        score embedded the new one already, and earlier turns' scores their neighbours);
+        ``threshold`` is the deployment's measured candidate similarity, if any."""
         self.conflicts = conflicts
         self.judge = judge
         self.embedder = embedder
         self.vectors = vector_store
+        self.threshold = threshold
 
     def check_stored(self, user_id: str, memory_id: str, interaction_key: str, now: datetime) -> list[int]:
         """Judge a saved memory (read back with its vector) against the similar ones; returns the
@@ -49,7 +51,7 @@ class ConflictService:
         return self._check(user_id, new, vector, interaction_key, now)
 
     def _check(self, user_id: str, new: Memory, vector, interaction_key: str, now: datetime) -> list[int]:
-        threshold = candidate_similarity(self.embedder.model_id)
+        threshold = candidate_similarity(self.embedder.model_id, self.threshold)
         recorded, closed = [], []
         # Stored vectors embed each memory's indexed text (context, date, speaker), so they only
         # nominate candidates (with a margin); the calibrated threshold is applied to the bare

@@ -42,10 +42,12 @@ class ConsolidationResult:
 
 
 class ConsolidationService:
-    def __init__(self, *, store, memory: MemoryService, summarizer):
+    def __init__(self, *, store, memory: MemoryService, summarizer, threshold: float | None = None):
+        """``threshold`` is the deployment's measured clustering similarity, if any."""
         self.store = store
         self.memory = memory
         self.summarizer = summarizer
+        self.threshold = threshold
 
     def consolidate_user(self, user_id: str, now: datetime) -> ConsolidationResult:
         result = ConsolidationResult(user_id)
@@ -59,7 +61,7 @@ class ConsolidationService:
         except ProviderError as error:
             log.warning("embedder unavailable; consolidation waits for the next run: %s", error)
             return result
-        groups = cluster(np.asarray(vectors), cluster_similarity(self.memory.embedding_model))
+        groups = cluster(np.asarray(vectors), cluster_similarity(self.memory.embedding_model, self.threshold))
         result.clusters = len(groups)
         records = []
         for group in groups:

@@ -77,6 +77,7 @@ class MemoryService:
         scorer: ImportanceScorer,
         *,
         fallback: VectorStore | None = None,
+        related_similarity: float | None = None,
     ):
         self.memories = memories
         self.store = store
@@ -84,6 +85,8 @@ class MemoryService:
         self.scorer = scorer
         # PostgreSQL answers the same hybrid query when the index is down.
         self.fallback = fallback
+        # The deployment's measured "related at all" floor (RELATED_SIMILARITY), if any.
+        self.related_similarity = related_similarity
         self._pending_access: dict[tuple[str, datetime], set[str]] = {}
 
     # --- writing -----------------------------------------------------------------------------
@@ -313,7 +316,8 @@ class MemoryService:
                 record_access: bool) -> list[Memory]:
         limit = min(max(k * CANDIDATE_FACTOR, MIN_CANDIDATES), MAX_CANDIDATES)
         found = self._rankings(user_id, vector, q.terms, limit)
-        if not found.lexical and not any(sim >= ranking.DENSE_RELATED for _, sim in found.dense[:1]):
+        floor = ranking.related_similarity(self.embedder.model_id, self.related_similarity)
+        if not found.lexical and not any(sim >= floor for _, sim in found.dense[:1]):
             return []  # nothing shares a word with the question and nothing is close in meaning
         similarity = dict(found.dense)
         ids = list(dict.fromkeys([i for i, _ in found.dense] + [i for i, _ in found.lexical]))

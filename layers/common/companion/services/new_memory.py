@@ -3,8 +3,9 @@
 The turn saves the memory with the heuristic importance (domain.importance: no provider call
 before the reply) and answers. Then it queues a "new_memory" job in the user's FIFO group, so
 the job runs before that user's next queued turn, in a worker invocation of its own: the
-importance scorer (the fast model, or the offline scorer) replaces the heuristic score, and the
-conflict check (services/conflicts.py) compares the memory with the user's similar ones. With no
+importance scorer (the fast model, or the offline scorer) replaces the heuristic score, a memory
+that only repeats a current one is merged into it (services/merges.py), and otherwise the conflict
+check (services/conflicts.py) compares the memory with the user's similar ones. With no
 queue, or when sending fails, the same work is done in place, after the reply.
 
 The job never raises: a retried job would hold up the user's next turns (their FIFO group waits
@@ -21,21 +22,23 @@ from ..domain.schedules import UserJob
 from ..ports import WorkQueue
 from .conflicts import ConflictService
 from .memory import MemoryService
+from .merges import MergeService
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class NewMemoryOutcome:
-    status: str  # "done" | "skipped" (the memory was forgotten or replaced meanwhile) | "failed"
+    status: str  # "done" | "merged" (it repeated a current memory) | "skipped" (forgotten or replaced meanwhile) | "failed"
     conflicts: int = 0  # contradictions recorded
 
 
 class NewMemoryService:
     def __init__(self, *, memory: MemoryService, conflicts: ConflictService | None = None,
-                 queue: WorkQueue | None = None):
+                 merges: MergeService | None = None, queue: WorkQueue | None = None):
         self.memory = memory
         self.conflicts = conflicts
+        self.merges = merges
         self.queue = queue
 
     def after_reply(self, user_id: str, memory_id: str, interaction_key: str, now: datetime) -> None:
@@ -60,5 +63,7 @@ class NewMemoryService:
     def follow_up(self, user_id: str, memory_id: str, interaction_key: str, now: datetime) -> NewMemoryOutcome:
         if not self.memory.score_stored(user_id, memory_id):
             return NewMemoryOutcome("skipped")
+        if self.merges is not None and self.merges.merge_if_repeat(user_id, memory_id, now):
+            return NewMemoryOutcome("merged")  # the memory it repeats was checked when it was new
         recorded = self.conflicts.check_stored(user_id, memory_id, interaction_key, now) if self.conflicts else []
         return NewMemoryOutcome("done", len(recorded))

@@ -85,7 +85,7 @@ class MemoryControlRepository:
 
     def forget(self, user_id: str, memory_ids: Sequence[str]) -> Forgetting:
         """One transaction: the memories; the sources of a forgotten summary (it was made of
-        them); summaries built from a forgotten memory (they contain it), whose other sources
+        them); the repeats merged into a forgotten memory; summaries built from a forgotten memory (they contain it), whose other sources
         become plain memories again; the companion's remembered replies that may repeat it; the
         conflict records naming any of them; and the text of the message a forgotten memory
         came from."""
@@ -101,7 +101,13 @@ class MemoryControlRepository:
                     AND consolidated_into = ANY(%s::uuid[]) AND NOT id = ANY(%s::uuid[])""",
                 (user_id, semantic, ids),
             ).fetchall()
-            forgotten = asked + parts
+            # Repeats merged into a forgotten memory (migration 082) are the same words said again.
+            repeats = tx.execute(
+                f"""SELECT {_COLUMNS} FROM memories WHERE user_id = %s
+                    AND merged_into = ANY(%s::uuid[]) AND NOT id = ANY(%s::uuid[])""",
+                (user_id, [r["id"] for r in asked + parts], ids),
+            ).fetchall()
+            forgotten = asked + parts + repeats
             forgotten_ids = [r["id"] for r in forgotten]
             summaries = tx.execute(
                 f"""SELECT {_COLUMNS} FROM memories WHERE user_id = %s
