@@ -11,7 +11,7 @@ from ...domain.conflicts import Verdict
 from ...domain.models import Memory
 from ...ports import StoredConflict
 from . import vectors
-from .database import Database, as_array
+from .database import Database
 
 _MEMORY = """m.id::text, m.user_id, m.content, m.memory_type, m.importance, m.created_at, m.access_count,
              m.valid_to, m.consolidated_into::text"""
@@ -61,16 +61,9 @@ class ConflictRepository:
         """A current episodic memory with its stored vector (of this embedder), for the
         after-reply conflict check; None when it is gone, replaced, not episodic or not embedded."""
         with self.db.scoped(user_id) as conn:
-            row = conn.execute(  # binary: the vector arrives as a float array
-                f"""SELECT {_MEMORY}, m.embedding FROM memories m
-                    WHERE m.user_id = %s AND m.id = %s::uuid AND m.valid_to IS NULL
-                      AND m.memory_type = 'episodic' AND m.embedding_model = %s AND m.embedding IS NOT NULL""",
-                (user_id, memory_id, embedding_model), binary=True,
-            ).fetchone()
-        if row is None:
-            return None
-        vector = as_array(row.pop("embedding"))
-        return Memory(**row), vector
+            found = vectors.current_with_vector(conn, _MEMORY, user_id=user_id, memory_id=memory_id,
+                                                embedding_model=embedding_model)
+        return None if found is None else (Memory(**found[0]), found[1])
 
     def record(self, user_id: str, new: Memory, old: Memory, verdict: Verdict, context: dict[str, Any],
                now: datetime) -> int | None:

@@ -8,7 +8,7 @@ import numpy as np
 
 from ...domain.models import Memory
 from . import vectors
-from .database import Database, as_array
+from .database import Database
 
 _MEMORY = """m.id::text, m.user_id, m.content, m.memory_type, m.importance, m.created_at, m.access_count,
              m.author"""
@@ -22,16 +22,9 @@ class MergeRepository:
         """A current, unpinned episodic memory with its stored vector of this embedder; None when
         it is gone, replaced, pinned, a summary or not embedded."""
         with self.db.scoped(user_id) as conn:
-            row = conn.execute(  # binary: the vector arrives as a float array
-                f"""SELECT {_MEMORY}, m.embedding FROM memories m
-                    WHERE m.user_id = %s AND m.id = %s::uuid AND m.valid_to IS NULL AND NOT m.pinned
-                      AND m.memory_type = 'episodic' AND m.embedding_model = %s AND m.embedding IS NOT NULL""",
-                (user_id, memory_id, embedding_model), binary=True,
-            ).fetchone()
-        if row is None:
-            return None
-        vector = as_array(row.pop("embedding"))
-        return Memory(**row), vector
+            found = vectors.current_with_vector(conn, _MEMORY, user_id=user_id, memory_id=memory_id,
+                                                embedding_model=embedding_model, where="AND NOT m.pinned")
+        return None if found is None else (Memory(**found[0]), found[1])
 
     def similar_current_memories(self, user_id: str, embedding_model: str, vector: np.ndarray, new: Memory,
                                  min_similarity: float, limit: int) -> list[Memory]:

@@ -21,6 +21,8 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
+from .database import as_array
+
 # Dimensions with an HNSW index over their binary codes (migration 083).
 INDEXED_DIMENSIONS = (384, 768, 1536, 3072)
 # Below this many current memories a user is searched exactly: ~1,000 rows rank in a few
@@ -35,6 +37,22 @@ EF_SEARCH = 40
 OVERSAMPLE = 10
 SHORTLIST_MIN = 100
 MAX_EF_SEARCH = 1000  # pgvector's limit
+
+
+def current_with_vector(conn: psycopg.Connection, columns: str, *, user_id: str, memory_id: str,
+                        embedding_model: str, where: str = "") -> tuple[dict, np.ndarray] | None:
+    """One current episodic memory's ``columns`` (of ``memories m``) and its stored vector of this
+    embedder; None when it is gone, replaced, not episodic, not embedded or fails ``where``."""
+    row = conn.execute(  # binary: the vector arrives as a float array
+        f"""SELECT {columns}, m.embedding FROM memories m
+            WHERE m.user_id = %s AND m.id = %s::uuid AND m.valid_to IS NULL {where}
+              AND m.memory_type = 'episodic' AND m.embedding_model = %s AND m.embedding IS NOT NULL""",
+        (user_id, memory_id, embedding_model), binary=True,
+    ).fetchone()
+    if row is None:
+        return None
+    vector = as_array(row.pop("embedding"))
+    return row, vector
 
 
 def nearest(
