@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .conflicts import NO_CONFLICT, Verdict, content_tokens
-from .lexical import terms as lexical_terms
+from .lexical import STOP_WORDS, terms as lexical_terms
 
 # How sure each kind of finding is (>= conflicts.AUTO_RESOLVE_CONFIDENCE resolves by time).
 CHANGED = 0.9        # a fact of a single-valued slot, and the newer statement says it changed
@@ -53,7 +53,7 @@ FAMILIES = ("place", "job", "relationship", "preference", "habit", "number")
 @dataclass(frozen=True)
 class Fact:
     family: str
-    slot: str      # what it is about: "residence", "occupation", "employer", "partner", "feeling:<object>"...
+    slot: str      # what it is about: "residence", "occupation", "employer", "partner", "feeling", "habit:smoking"...
     value: str     # normalised value: a place, an occupation, "+"/"-", a number
     holder: str    # "self", or the other person/animal ("sister", "cat", "tom")
     state: str = "current"  # current | started | ended | past | future
@@ -188,7 +188,7 @@ def _place_after(text: str, start: int) -> str | None:
     words = re.findall(r"[a-z][a-z'-]*", rest)[:3]
     while words and words[0] in ("the", "a", "an"):
         words.pop(0)
-    if words and words[0] not in _NOT_PLACE and words[0] not in lexical_stop_words() and len(words[0]) > 2:
+    if words and words[0] not in _NOT_PLACE and words[0] not in STOP_WORDS and len(words[0]) > 2:
         return words[0]
     return None
 
@@ -330,7 +330,7 @@ def _job_facts(clause: str, holder: str) -> list[Fact]:
         employer = match[1].lower()
         if employer.split()[0] in ("a", "an"):
             employer = employer.split(None, 1)[1] if " " in employer else ""
-        if not employer or employer in lexical_stop_words() or employer in ("home", "night", "nights", "all"):
+        if not employer or employer in STOP_WORDS or employer in ("home", "night", "nights", "all"):
             continue
         lead = match[0].lower()
         state = "started" if (started or lead.startswith(("hired", "started"))) else "current"
@@ -394,11 +394,8 @@ def _relationship_facts(clause: str, holder: str, partner_names: set[str]) -> li
     if match:
         partner = match[1].lower()
     facts = []
-    if _ENDED.search(clause):
-        future = bool(re.search(r"\b(?:getting|going\s+to|will|thinking\s+(?:of|about))\b", lowered))
+    if _ENDED.search(clause):  # "we are getting divorced" ends it as surely as "we divorced"
         facts.append(Fact("relationship", "partner", partner or "*", "self", "ended", True))
-        if future:  # "we are getting divorced" ends it as surely as "we divorced"
-            pass
     elif _SINGLE.search(clause):
         facts.append(Fact("relationship", "partner", "none", "self", "current", _says_change(clause)))
     elif _PARTNERED.search(clause):
@@ -622,17 +619,17 @@ def _number_facts(clause: str, holder: str) -> list[Fact]:
             slot = _UNITS[unit]
         elif after[0] in ("a", "an", "per"):
             # "900 a month": the quantity of what the clause is about ("my rent is 900")
-            subject = [w for w in before if w not in lexical_stop_words()
+            subject = [w for w in before if w not in STOP_WORDS
                        and w not in ("went", "up", "down", "now", "is", "costs", "cost", "pay", "paying", "weigh")]
             if not subject:
                 continue
             slot = "count:" + _singular(subject[-1])
         else:
-            noun = after[0] if after[0] not in lexical_stop_words() else None
+            noun = after[0] if after[0] not in STOP_WORDS else None
             if noun in ("more", "other", "extra", "new", "little", "big", "old", "young", "cute", "beautiful",
                         "lovely", "small", "grown", "adult") and len(after) > 1:
                 noun = after[1]
-            if not noun or noun in lexical_stop_words() or noun in _NOT_COUNTED:
+            if not noun or noun in STOP_WORDS or noun in _NOT_COUNTED:
                 continue
             slot = "count:" + _singular(noun)
         facts.append(Fact("number", slot, f"{_as_number(match[1]):g}", holder, "current", changed))
@@ -640,18 +637,6 @@ def _number_facts(clause: str, holder: str) -> list[Fact]:
 
 
 # --- all families ------------------------------------------------------------------------------
-
-_STOP_CACHE: frozenset[str] | None = None
-
-
-def lexical_stop_words() -> frozenset[str]:
-    global _STOP_CACHE
-    if _STOP_CACHE is None:
-        from .lexical import STOP_WORDS
-
-        _STOP_CACHE = STOP_WORDS
-    return _STOP_CACHE
-
 
 def _dedupe(facts: list[Fact]) -> list[Fact]:
     return list(dict.fromkeys(facts))
@@ -670,10 +655,6 @@ def facts_of(text: str) -> tuple[Fact, ...]:
         out += _habit_facts(clause, holder)
         out += _number_facts(clause, holder)
     return tuple(_dedupe(out))
-
-
-def families_of(text: str) -> set[str]:
-    return {f.family for f in facts_of(text) if f.state != "past"}
 
 
 def family_candidate(old: str, new: str) -> bool:
@@ -901,7 +882,7 @@ def _swapped_detail(old: str, new: str) -> Verdict:
     if (len(old_tokens) == len(new_tokens) >= 3 and old_tokens[:-1] == new_tokens[:-1]
             and old_tokens[-1] != new_tokens[-1]
             and set(old_tokens[:-1]) & {"i", "i'm", "im", "i've", "my", "we", "we're", "our", "me"}
-            and not {old_tokens[-1], new_tokens[-1]} & lexical_stop_words()
+            and not {old_tokens[-1], new_tokens[-1]} & STOP_WORDS
             and not {old_tokens[-1], new_tokens[-1]} & {"soon", "later", "today", "tomorrow", "tonight"}):
         return Verdict(True, "factual_contradiction", f"A detail differs ({old_tokens[-1]} / {new_tokens[-1]}).",
                        UNSURE_DETAIL)
