@@ -71,6 +71,9 @@ class Settings:
     consolidation_similarity: float = 0.0
     merge_similarity: float = 0.0
     related_similarity: float = 0.0
+    # How long a user's words are kept (memories and all built from them, interactions,
+    # incidents), unless their profile sets its own: the template's DataRetentionDays.
+    data_retention_days: int = 365
 
     @property
     def reply_backend_configured(self) -> bool:

@@ -71,5 +71,6 @@ FUNCTION_CALLS: dict[str, tuple[AwsCall, ...]] = {
     "NeedDecayFunction": (CONNECT_AS_APP,),
     "ProactiveSweepFunction": (CONNECT_AS_APP, SEND_JOBS),
     "ReflectionSweepFunction": (CONNECT_AS_APP, SEND_JOBS),
-    "RetentionPurgeFunction": (CONNECT_AS_APP,),
+    # Memories past retention leave Qdrant too: its key is in the app secret.
+    "RetentionPurgeFunction": (CONNECT_AS_APP, READ_APP_SECRET),
 }

@@ -115,6 +115,9 @@ class VectorStore(Protocol):
     def delete_user(self, user_id: str) -> None:
         """Remove every point of this user from every collection."""
 
+    def delete_ids(self, point_ids: Sequence[str]) -> None:
+        """Remove these points, whoever's they are, from every collection (the retention purge)."""
+
     def count_user_points(self, user_id: str, point_ids: Sequence[str] | None = None) -> int:
         """How many points of this user (or of these ids of this user) the index holds."""
 

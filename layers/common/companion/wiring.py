@@ -335,12 +335,10 @@ class Container:
     def memory_control(self):
         from .services.memory_control import MemoryControlService
 
-        erasers = [self.statement_embedder.forget]
-        if hasattr(self.embedder, "forget"):
-            erasers.append(self.embedder.forget)
         return MemoryControlService(
             memory=self.memory, control=self.memory_control_repo, user_data=self.user_data_repo,
-            vector_store=self.search_index, clock=self.clock, erasers=erasers,
+            vector_store=self.search_index, clock=self.clock, erasers=self.cache_erasers,
+            retention_days=self.settings.data_retention_days,
         )
 
     @cached_property
@@ -505,7 +503,8 @@ class Container:
     def user_settings(self):
         from .services.settings import SettingsService
 
-        return SettingsService(self.outreach_repo, self.users, self.clock)
+        return SettingsService(self.outreach_repo, self.users, self.clock,
+                               retention_days=self.settings.data_retention_days)
 
     @cached_property
     def proactive(self):
@@ -565,7 +564,26 @@ class Container:
         return ScheduleService(schedules=self.schedule_repo, queue=self.job_queue, clock=self.clock,
                                grow_needs=self.personality.grow_all_needs,
                                lift_sanctions=self.sanctions.lift_lapsed,
-                               summarise_fleet=self.insights.summarise_yesterday)
+                               summarise_fleet=self.insights.summarise_yesterday,
+                               purge_memories=self.retention.purge,
+                               retention_days=self.settings.data_retention_days)
+
+    @cached_property
+    def retention(self):
+        """Memories past their users' retention, with what was built from them (the daily purge)."""
+        from .adapters.postgres.retention import RetentionRepository
+        from .services.retention import RetentionService
+
+        return RetentionService(store=RetentionRepository(self.database), vectors=self.search_index,
+                                default_days=self.settings.data_retention_days, erasers=self.cache_erasers)
+
+    @cached_property
+    def cache_erasers(self):
+        """The caches keyed by a user's texts (/forget, /forget-me and the retention purge clear them)."""
+        erasers = [self.statement_embedder.forget]
+        if hasattr(self.embedder, "forget"):
+            erasers.append(self.embedder.forget)
+        return erasers
 
     @cached_property
     def sanctions(self):

@@ -67,3 +67,16 @@ def test_a_failing_model_raises_and_caches_nothing():
     with pytest.raises(ProviderError):
         memo.embed(["x"])
     assert len(memo) == 0
+
+
+def test_a_vector_is_kept_at_most_a_day_so_no_retention_is_outlived_in_a_warm_process():
+    inner = CountingEmbedder()
+    now = [1000.0]
+    memo = MemoEmbedder(inner, monotonic=lambda: now[0])
+    memo.embed(["I keep bees"])
+    now[0] += 86_400  # a day: still held
+    memo.embed(["I keep bees"])
+    assert len(inner.calls) == 1
+    now[0] += 1  # older than a day since it was stored: gone, embedded again
+    memo.embed(["I keep bees"])
+    assert len(inner.calls) == 2 and len(memo) == 1

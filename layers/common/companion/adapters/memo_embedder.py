@@ -6,11 +6,14 @@ same process scored). This cache lets each be embedded once per process. It sits
 Redis cache where there is one (adapters/cached_embedder.py), so a hit costs no network either.
 
 Keyed like the Redis cache (model, kind, text), bounded in bytes, never shared across processes,
-and cleared of a user's texts on /forget and /forget-me (``forget``, as the Redis cache is).
+and cleared of a user's texts on /forget and /forget-me (``forget``, as the Redis cache is). Like
+the Redis cache's, its vectors live at most a day (``MAX_AGE``): the retention purge runs in
+another process and cannot reach this one, and no retention is shorter than a day.
 """
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from typing import Sequence
 
@@ -19,15 +22,20 @@ import numpy as np
 from ..ports import Embedder
 
 MAX_BYTES = 16 * 2**20  # ~10k MiniLM vectors, ~1.4k of Gemini's 3072 dimensions
+MAX_AGE = 86_400.0  # seconds a vector is kept (the Redis cache's TTL)
 
 
 class MemoEmbedder:
-    def __init__(self, inner: Embedder, max_bytes: int = MAX_BYTES):
+    def __init__(self, inner: Embedder, max_bytes: int = MAX_BYTES, max_age: float = MAX_AGE,
+                 monotonic=time.monotonic):
         self.inner = inner
         self.model_id = inner.model_id
         self.dim = inner.dim
         self._capacity = max(1, max_bytes // (4 * inner.dim))
-        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._max_age = max_age
+        self._monotonic = monotonic
+        # (kind, text) -> (vector, when it was stored), least recently used first
+        self._vectors: OrderedDict[tuple[str, str], tuple[np.ndarray, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -40,21 +48,25 @@ class MemoEmbedder:
     def embed(self, texts: Sequence[str], kind: str = "document") -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         missing = []
+        now = self._monotonic()
         with self._lock:
             for i, text in enumerate(texts):
-                vector = self._vectors.get((kind, text))
-                if vector is None:
+                held = self._vectors.get((kind, text))
+                if held is not None and now - held[1] > self._max_age:
+                    del self._vectors[(kind, text)]
+                    held = None
+                if held is None:
                     missing.append(i)
                 else:
                     self._vectors.move_to_end((kind, text))
-                    out[i] = vector
+                    out[i] = held[0]
         if not missing:
             return out
         fresh = self.inner.embed([texts[i] for i in missing], kind=kind)
         with self._lock:
             for i, vector in zip(missing, fresh):
                 out[i] = vector
-                self._vectors[(kind, texts[i])] = out[i].copy()
+                self._vectors[(kind, texts[i])] = (out[i].copy(), now)
                 self._vectors.move_to_end((kind, texts[i]))
             while len(self._vectors) > self._capacity:
                 self._vectors.popitem(last=False)

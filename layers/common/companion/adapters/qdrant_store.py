@@ -233,6 +233,15 @@ class QdrantVectorStore:
             selector = models.FilterSelector(filter=self._user_filter(user_id, point_ids))
             self._call(lambda client: client.delete(name, points_selector=selector, wait=True))
 
+    def delete_ids(self, point_ids: Sequence[str]) -> None:
+        """Removes these points whoever's they are: the retention purge's ids, read from
+        PostgreSQL across users (one call per collection instead of one per user)."""
+        if not point_ids:
+            return
+        selector = models.PointIdsList(points=list(point_ids))
+        for name in self._memory_collections():
+            self._call(lambda client: client.delete(name, points_selector=selector, wait=True))
+
     def delete_user(self, user_id: str) -> None:
         for name in self._memory_collections():
             selector = models.FilterSelector(filter=self._user_filter(user_id))

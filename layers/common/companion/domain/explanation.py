@@ -39,10 +39,13 @@ def record_explanation(
     fallback_used: bool,
     error: str | None,
     notes: Sequence[str] = (),
+    history: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """The JSON stored with the interaction. ``memories`` are the recalled Memory objects in the
     order they were given to the model; ``notes`` say anything else the turn did to the reply
-    (a clarifying question asked, history shown)."""
+    (a clarifying question asked, history shown); ``history``: the older statements the recalled
+    memories replaced, shown to the model as the past (recorded with their ids and times, so the
+    retention purge can find the records quoting them: domain/retention.py)."""
     return {
         "version": EXPLANATION_VERSION,
         "memories": [
@@ -53,6 +56,7 @@ def record_explanation(
             }
             for m in memories
         ],
+        "history": [{"id": m.id, "content": m.content, "created_at": m.created_at.isoformat()} for m in history],
         "emotion": {
             "before": {"label": emotion_before, **{k: round(v, 3) for k, v in pad_before.items()}},
             "after": {"label": emotion_after, **{k: round(v, 3) for k, v in pad_after.items()}},
@@ -86,6 +90,9 @@ def render_why(explanation: dict[str, Any], *, when: datetime, message: str, rep
             short = str(m.get("id", "")).replace("-", "")[:8]
             if m.get("forgotten"):
                 lines.append(f"• `{short}` (a memory you have since asked me to forget)")
+                continue
+            if m.get("expired"):
+                lines.append(f"• `{short}` (a memory older than I keep them, since deleted)")
                 continue
             lines.append(f"• `{short}` \"{clip(m.get('content', ''))}\" — similarity {m.get('similarity', 0):.2f}, "
                          f"importance {m.get('importance', 0):.2f}")

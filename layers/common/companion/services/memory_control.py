@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 from ..domain.explanation import render_why
 from ..domain.models import Memory
+from ..domain.retention import DEFAULT_RETENTION_DAYS
 from ..ports import Button, Forgetting, MemoryControlStore, UserDataStore, VectorStore
 from .memory import MemoryService
 
@@ -58,16 +59,19 @@ class MemoryControlService:
         vector_store: VectorStore,
         clock: Callable[[], datetime],
         erasers: Sequence[Callable[[str, Sequence[str]], None]] = (),
+        retention_days: int = DEFAULT_RETENTION_DAYS,
     ):
         """``erasers`` are extra places a user's traces live (caches): each is called with the
         user id and the forgotten texts (/forget), or all the texts the user's data contained
-        (/forget-me, before the rows are deleted)."""
+        (/forget-me, before the rows are deleted). ``retention_days``: the deployment's
+        DATA_RETENTION_DAYS (a profile's own wins), which /export states."""
         self.memory = memory
         self.control = control
         self.user_data = user_data
         self.vectors = vector_store
         self.clock = clock
         self.erasers = list(erasers)
+        self.retention_days = retention_days
 
     # --- /forget ---------------------------------------------------------------------------------
 
@@ -190,13 +194,17 @@ class MemoryControlService:
             rows = data.pop(table, [])
             document[section] = rows[0] if section == "profile" and rows else rows
         document.update(sorted(data.items()))
+        kept_days = (document["profile"] or {}).get("data_retention_days") or self.retention_days
+        document["retention"] = {"days": kept_days, "promise": (
+            f"What you say is kept {kept_days} days, then deleted with everything built from it.")}
         content = json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
         filename = f"companion-export-{now:%Y%m%d-%H%M%S}.json"
         summary = ", ".join(_rows(table, len(document[section])) for table, section in
                             (("memories", "memories"), ("interactions", "interactions"), ("needs", "needs"),
                              ("quirks", "quirks"), ("memory_conflicts", "memory_conflicts")))
         return ControlReply(f"Here is everything I keep about you, as JSON ({summary}, plus my "
-                            f"personality and your profile).", file=(filename, content))
+                            f"personality and your profile). I keep what you tell me for {kept_days} days.",
+                            file=(filename, content))
 
 
 _ROW_NAMES = {

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from ..domain import deadline as deadlines
+from ..domain.retention import DEFAULT_RETENTION_DAYS
 from ..domain.schedules import UserJob
 from ..ports import WorkQueue
 
@@ -51,17 +52,23 @@ class ScheduleService:
     def __init__(self, *, schedules, queue: WorkQueue | None, clock: Callable[[], datetime],
                  grow_needs: Callable[[datetime], int],
                  lift_sanctions: Callable[[datetime], dict[str, int]] = lambda now: {},
-                 summarise_fleet: Callable[[datetime], dict | None] = lambda now: None):
+                 summarise_fleet: Callable[[datetime], dict | None] = lambda now: None,
+                 purge_memories: Callable[[datetime, float | None], dict[str, int]] = lambda now, seconds: {},
+                 retention_days: int = DEFAULT_RETENTION_DAYS):
         """``grow_needs(now) -> rows``: the hourly need growth (one statement over every user,
         owned by the personality service); ``lift_sanctions(now) -> {status: users}``:
         sanctioned users' status set again from the escalation window (services/sanctions.py);
-        ``summarise_fleet(now)``: yesterday's system insights, once a day (services/insights.py)."""
+        ``summarise_fleet(now)``: yesterday's system insights, once a day (services/insights.py);
+        ``purge_memories(now, seconds)``: memories past their users' retention, with what was
+        built from them (services/retention.py); ``retention_days``: the deployment's retention."""
         self.schedules = schedules
         self.queue = queue
         self.clock = clock
         self.grow_needs = grow_needs
         self.lift_sanctions = lift_sanctions
         self.summarise_fleet = summarise_fleet
+        self.purge_memories = purge_memories
+        self.retention_days = retention_days
 
     def need_decay(self, scheduled_for: datetime) -> RunOutcome:
         started = self.clock()
@@ -111,10 +118,14 @@ class ScheduleService:
                                       users_selected=enqueued, jobs_enqueued=enqueued, summary=summary)
         return RunOutcome("nightly-reflection", scheduled_for, "done", enqueued, enqueued, details=summary)
 
-    def retention_purge(self, scheduled_for: datetime) -> RunOutcome:
+    def retention_purge(self, scheduled_for: datetime, seconds: float | None = None) -> RunOutcome:
+        """``seconds``: the time the memories' purge may take (it stops and the next run goes on)."""
         started = self.clock()
-        deleted = self.schedules.purge(started)
+        deleted = self.purge_memories(started, seconds)
+        unfinished = deleted.pop("unfinished", 0)
+        deleted.update(self.schedules.purge(started, self.retention_days))
         total = sum(deleted.values())
+        deleted["unfinished"] = unfinished
         self.schedules.record_run("retention-purge", scheduled_for, started, self.clock(),
                                   rows_affected=total, summary=deleted)
         return RunOutcome("retention-purge", scheduled_for, "done", rows_affected=total, details=deleted)

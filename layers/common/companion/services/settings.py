@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from ..domain.proactive import MAX_PROACTIVE_PER_DAY, valid_zone
+from ..domain.retention import DEFAULT_RETENTION_DAYS
 
 _HOURS = re.compile(r"^\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*$")
 OPTIONS = ("proactive", "quiet_hours", "timezone")
@@ -49,7 +50,8 @@ def parse_changes(options: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def describe(settings: dict[str, Any]) -> str:
+def describe(settings: dict[str, Any], retention_days: int = DEFAULT_RETENTION_DAYS) -> str:
+    """``retention_days``: the deployment's; a profile's own ``data_retention_days`` wins."""
     start, end = settings["quiet_hours_start"], settings["quiet_hours_end"]
     quiet = "none" if start == end else f"{start:02d}:00-{end:02d}:00 your time"
     source = {"user": "set by you", "inferred": "learnt from when you talk to me",
@@ -60,15 +62,20 @@ def describe(settings: dict[str, Any]) -> str:
         "and none for a day after one you didn't answer)",
         f"**Quiet hours:** {quiet}",
         f"**Time zone:** {settings['timezone']} ({source})",
+        f"**What I keep:** what you tell me, for {settings.get('data_retention_days') or retention_days} days; "
+        "then it is deleted with everything I built from it (summaries, search index, my notes on why I "
+        "said things). `/forget` and `/forget-me` erase sooner.",
         "Change with `/settings proactive:off`, `/settings quiet_hours:22-8`, `/settings timezone:Europe/Berlin`.",
     ])
 
 
 class SettingsService:
-    def __init__(self, outreach, users, clock: Callable[[], datetime]):
+    def __init__(self, outreach, users, clock: Callable[[], datetime],
+                 retention_days: int = DEFAULT_RETENTION_DAYS):
         self.outreach = outreach
         self.users = users
         self.clock = clock
+        self.retention_days = retention_days  # the deployment's DATA_RETENTION_DAYS
 
     def handle(self, user_id: str, username: str, options: dict[str, Any]) -> str:
         self.users.ensure_user(user_id, username)
@@ -83,5 +90,5 @@ class SettingsService:
             self.outreach.update_settings(user_id, changes, self.clock())
         current = self.outreach.get_settings(user_id)
         head = "Saved. " if changes or "timezone" in options else ""
-        return head + describe(current)
+        return head + describe(current, self.retention_days)
 

@@ -491,6 +491,7 @@ class TurnService:
             emotion_before=c.pad_before.label, emotion_after=c.pad_after.label, rule=c.appraisal.rule,
             system_prompt=c.context.messages[0]["content"] if c.context else "", model=c.reply.model,
             fallback_used=c.reply.fallback_used, error=c.error, notes=c.notes,
+            history=[m for replaced in c.superseded.values() for m in replaced],
         )
 
     def _index(self, c: Conversation) -> None:

@@ -348,6 +348,9 @@ class PostgresSearchIndex:
     def delete_user(self, user_id: str) -> None:
         return None
 
+    def delete_ids(self, point_ids) -> None:
+        return None
+
     def count_user_points(self, user_id: str, point_ids=None) -> int:
         return self.memories.count_embedded(user_id, point_ids)
 

@@ -60,7 +60,7 @@ class OutreachRepository:
         with self.db.scoped(user_id) as conn:
             return conn.execute(
                 """SELECT proactive_messaging_enabled AS proactive, timezone, timezone_source,
-                          quiet_hours_start, quiet_hours_end, status, last_channel_id
+                          quiet_hours_start, quiet_hours_end, status, last_channel_id, data_retention_days
                    FROM user_profiles WHERE user_id = %s""",
                 (user_id,),
             ).fetchone()

@@ -9,6 +9,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from ...domain.proactive import MIN_HOURS_AWAY
+from ...domain.security import OFFENCE_WINDOW
 from .database import Database
 
 # Decisions not to send are kept a week (enough to explain a quiet week; they are most of the
@@ -134,13 +135,21 @@ class ScheduleRepository:
 
     # --- retention -------------------------------------------------------------------------------
 
-    def purge(self, now: datetime) -> dict[str, int]:
+    def purge(self, now: datetime, default_days: int) -> dict[str, int]:
         """Deletes what has outlived its use, set-wise: declined/blocked decisions after a week,
-        every decision, reflection report (and its insights) and run record after 90 days, mood history (not the
-        current state) after 90 days, and each user's interactions past their
-        data_retention_days (except those a security incident cites)."""
+        every decision, reflection report (and its insights) and run record after 90 days, mood
+        history (not the current state) after 90 days; and past each user's retention (their
+        data_retention_days, else ``default_days``, the deployment's): their proactive decisions,
+        their security incidents (the flagged message is theirs too) and their interactions. The
+        memories and what derives from them: services/retention.py."""
         out = {}
+        days = "coalesce(p.data_retention_days, %(default_days)s)"
+        retention = {"now": now, "default_days": default_days}
         with self.db.unscoped() as conn:
+            shortest = conn.execute(f"SELECT min({days}) AS d FROM user_profiles p", retention).fetchone()["d"]
+            # Every statement bounds the age by the shortest retention first (an index range),
+            # then by each user's own.
+            retention["shortest"] = shortest if shortest is not None else default_days
             out["decisions_declined"] = conn.execute(
                 "DELETE FROM proactive_decisions WHERE outcome <> 'send' AND decided_at < %s",
                 (now - timedelta(days=DECLINED_RETENTION_DAYS),),
@@ -148,6 +157,13 @@ class ScheduleRepository:
             out["decisions"] = conn.execute(
                 "DELETE FROM proactive_decisions WHERE decided_at < %s",
                 (now - timedelta(days=DECISION_RETENTION_DAYS),),
+            ).rowcount
+            out["decisions"] += conn.execute(
+                f"""DELETE FROM proactive_decisions d USING user_profiles p
+                    WHERE p.user_id = d.user_id
+                      AND d.decided_at < %(now)s - make_interval(days => %(shortest)s)
+                      AND d.decided_at < %(now)s - make_interval(days => {days})""",
+                retention,
             ).rowcount
             out["reflection_reports"] = conn.execute(
                 "DELETE FROM reflection_reports WHERE scheduled_for < %s",
@@ -165,11 +181,19 @@ class ScheduleRepository:
                 "DELETE FROM personality_state WHERE NOT is_current AND timestamp < %s",
                 (now - timedelta(days=PERSONALITY_HISTORY_RETENTION_DAYS),),
             ).rowcount
+            # An incident counts towards escalation for 7 days: never purged younger than that.
+            out["security_incidents"] = conn.execute(
+                f"""DELETE FROM security_incidents s USING user_profiles p
+                    WHERE p.user_id = s.user_id
+                      AND s.detected_at < %(now)s - make_interval(days => GREATEST(%(shortest)s, %(window)s))
+                      AND s.detected_at < %(now)s - make_interval(days => GREATEST({days}, %(window)s))""",
+                {**retention, "window": OFFENCE_WINDOW.days},
+            ).rowcount
             out["interactions"] = conn.execute(
-                """DELETE FROM interactions i USING user_profiles p
-                   WHERE p.user_id = i.user_id
-                     AND i.timestamp < %s - make_interval(days => p.data_retention_days)
-                     AND NOT EXISTS (SELECT 1 FROM security_incidents s WHERE s.interaction_id = i.id)""",
-                (now,),
+                f"""DELETE FROM interactions i USING user_profiles p
+                    WHERE p.user_id = i.user_id
+                      AND i.timestamp < %(now)s - make_interval(days => {days})
+                      AND NOT EXISTS (SELECT 1 FROM security_incidents s WHERE s.interaction_id = i.id)""",
+                retention,
             ).rowcount
         return out
