@@ -22,7 +22,8 @@ CREATE INDEX idx_security_incidents_interaction ON security_incidents (interacti
 -- recalled_since is the time of the oldest words a record quotes, kept by a trigger from the
 -- record itself, so the daily purge finds the records to clear through an index instead of
 -- reading them all. A summary quotes its sources: it counts as old as the oldest of them (the
--- purge deletes it with the first to expire).
+-- purge deletes it with the first to expire). A pinned fact (/remember) is kept past the
+-- retention: the purge marks its entries "pinned" and they no longer count.
 CREATE FUNCTION explanation_recalled_since(explanation JSONB) RETURNS TIMESTAMPTZ
 LANGUAGE sql STABLE AS $fn$
     SELECT min(LEAST((e->>'created_at')::timestamptz,
@@ -32,7 +33,7 @@ LANGUAGE sql STABLE AS $fn$
     FROM jsonb_array_elements(
         CASE WHEN jsonb_typeof(explanation->'memories') = 'array' THEN explanation->'memories' ELSE '[]' END
         || CASE WHEN jsonb_typeof(explanation->'history') = 'array' THEN explanation->'history' ELSE '[]' END) e
-    WHERE e ? 'content' AND e ? 'created_at'
+    WHERE e ? 'content' AND e ? 'created_at' AND NOT coalesce((e->>'pinned')::boolean, false)
 $fn$;
 
 CREATE FUNCTION interactions_recalled_since_trigger() RETURNS trigger LANGUAGE plpgsql AS $fn$

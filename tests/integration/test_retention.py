@@ -84,6 +84,7 @@ def test_a_year_later_a_memory_goes_with_everything_built_from_it(rt, db_admin, 
     for i, text in enumerate(JOB + ["I love coffee", "I live in Lisbon"] + CELLO_THEN):
         at(rt, DAY0 + timedelta(minutes=10 * i))
         say(rt, text)
+    rt.send("remember", {"fact": "My daughter Ana was born on 3 March 2019"}, user_id=USER)  # pinned
     fire(rt, "nightly-reflection", DAY0 + timedelta(days=1, hours=-6))  # 03:00 the next night
     old = memories(db_admin)
     [job_summary] = [m for m in old.values() if m["memory_type"] == "semantic"]
@@ -122,7 +123,9 @@ def test_a_year_later_a_memory_goes_with_everything_built_from_it(rt, db_admin, 
     assert deleted["memory_conflicts"] == 1 and deleted["why_records"] >= 1 and deleted["unfinished"] == 0
 
     left = memories(db_admin)
-    assert set(left) == {"I can't stand coffee anymore", *CELLO_NOW, "Tell me what you remember about my home in Lisbon"}
+    # A fact pinned with /remember is kept until /forget: the one exception, as promised.
+    assert set(left) == {"I can't stand coffee anymore", *CELLO_NOW, "Tell me what you remember about my home in Lisbon",
+                         "My daughter Ana was born on 3 March 2019"}
     assert all(m["into"] is None for m in left.values())  # the cello summary's newer sources, released
     assert db_admin.execute("SELECT count(*) AS n FROM memory_conflicts WHERE user_id = %s", (USER,)).fetchone()["n"] == 0
     # The search index, the lexical postings and counts, the cached vectors.

@@ -45,10 +45,18 @@ def test_memories_made_before_the_cutoff_keep_only_their_id_and_score():
 
 def test_a_quoted_memory_no_longer_kept_expires_whatever_its_date():
     """A summary deleted with its first source to expire is newer than the cutoff itself."""
-    expired, texts = expire_explanation(record(), CUTOFF - timedelta(days=30), kept={"a", "h"})
+    kept = {"a": False, "h": False}
+    expired, texts = expire_explanation(record(), CUTOFF - timedelta(days=30), kept=kept)
     assert texts == ["I moved to Berlin"] and expired["memories"][1] == {"id": "b", "similarity": 0.5, "expired": True}
     assert expired["memories"][0] == record()["memories"][0]  # kept, and not old for this cutoff
-    assert expire_explanation(record(), CUTOFF - timedelta(days=30), kept={"a", "b", "h"})[1] == []
+    unchanged, texts = expire_explanation(record(), CUTOFF - timedelta(days=30), kept={**kept, "b": False})
+    assert texts == [] and unchanged == record()
+
+
+def test_a_pinned_fact_outlives_the_retention_and_is_marked_so_it_no_longer_counts():
+    expired, texts = expire_explanation(record(), CUTOFF, kept={"a": True, "b": False, "h": False})
+    assert expired["memories"][0] == {**record()["memories"][0], "pinned": True}
+    assert texts == ["I live in Porto"]  # the history entry, not pinned, expired
 
 
 def test_the_ids_still_quoted():

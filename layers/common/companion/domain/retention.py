@@ -8,7 +8,7 @@ the memories their prompt carried, keep only the ids of those past it (``expire_
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Collection
+from typing import Any, Mapping
 
 DEFAULT_RETENTION_DAYS = 365
 
@@ -33,13 +33,14 @@ EXPIRED = "[past the retention]"
 
 
 def expire_explanation(explanation: dict[str, Any], cutoff: datetime,
-                       kept: Collection[str] | None = None) -> tuple[dict[str, Any], list[str]]:
-    """A /why record without the text of the memories made before ``cutoff`` (or, given ``kept``,
-    the ids of the quoted memories that still exist, of any memory no longer kept: a summary
-    deleted with its first source to expire): each such entry (recalled, or an older statement
-    shown as history) keeps its id and score and says it expired; a note quoting one of them
-    goes. Everything else is kept as recorded. Also returns the texts taken out (the reply made
-    with them in its prompt may repeat them: ``redact``)."""
+                       kept: Mapping[str, bool] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """A /why record without the words of the memories past the retention: each entry (recalled,
+    or an older statement shown as history) made before ``cutoff``, or, given ``kept`` (the quoted
+    memories that still exist: id -> pinned), quoting a memory no longer kept (a summary deleted
+    with its first source to expire), keeps only its id and score and says it expired; a note
+    quoting one of them goes. A pinned fact (/remember) outlives the retention: its entry is
+    marked ``pinned`` and kept. Everything else is kept as recorded. Also returns the texts taken
+    out (the reply made with them in its prompt may repeat them: ``redact``)."""
     expired_texts: list[str] = []
 
     def expire(entries: Any) -> Any:
@@ -48,8 +49,13 @@ def expire_explanation(explanation: dict[str, Any], cutoff: datetime,
         out = []
         for entry in entries:
             when = _when(entry) if isinstance(entry, dict) and "content" in entry else None
-            gone = kept is not None and when is not None and str(entry.get("id")) not in kept
-            if when is not None and (when < cutoff or gone):
+            if when is None:
+                out.append(entry)
+                continue
+            memory_id = str(entry.get("id"))
+            if kept is not None and kept.get(memory_id):
+                out.append(entry if when >= cutoff else {**entry, "pinned": True})
+            elif when < cutoff or (kept is not None and memory_id not in kept):
                 expired_texts.append(str(entry["content"]))
                 out.append({**{k: entry[k] for k in ("id", "similarity") if k in entry}, "expired": True})
             else:

@@ -72,7 +72,7 @@ class RetentionService:
             changed = []
             for r in records:
                 explanation, texts = expire_explanation(r["explanation"], r["cutoff"], kept)
-                if texts:  # the reply was made with them in its prompt: it may repeat them
+                if explanation != r["explanation"]:  # the reply was made with them in its prompt
                     changed.append((r["id"], explanation, redact(r["agent_response"], texts)))
             out["why_records"] += self.store.set_explanations(changed)
             if len(records) < EXPLANATIONS_PER_BATCH or not changed:

@@ -2,7 +2,8 @@
 
 Across users (``Database.unscoped``), in bounded batches: a batch is a run of users in id order,
 each user's memories past their retention (their own ``data_retention_days``, else the
-deployment's) read through the (user_id, created_at) index, at most ``per_user`` of them (a user
+deployment's; never a pinned fact, which only /forget removes) read through the (user_id,
+created_at) index, at most ``per_user`` of them (a user
 with more is visited again). Deleting a memory deletes its BM25 postings and lexicon counts (the
 trigger of migrations 031-032) and releases the sources of a deleted summary
 (``consolidated_into`` is ON DELETE SET NULL).
@@ -61,6 +62,7 @@ class RetentionRepository:
                    CROSS JOIN LATERAL (
                        SELECT id, content, embedding_input, consolidated_into FROM memories m
                        WHERE m.user_id = u.user_id AND m.created_at < %(now)s - make_interval(days => u.days)
+                         AND NOT m.pinned
                        ORDER BY m.created_at LIMIT %(per_user)s) m""",
                 {"users": [p["user_id"] for p in profiles], "days": [p["days"] for p in profiles],
                  "now": now, "per_user": per_user},
@@ -125,14 +127,14 @@ class RetentionRepository:
                 {"default_days": default_days, "now": now, "shortest": shortest, "limit": limit},
             ).fetchall()
 
-    def existing(self, memory_ids: Sequence[str]) -> set[str]:
-        """Which of these memories still exist."""
+    def existing(self, memory_ids: Sequence[str]) -> dict[str, bool]:
+        """Which of these memories still exist: id -> whether it is pinned."""
         if not memory_ids:
-            return set()
+            return {}
         with self.db.unscoped() as conn:
-            rows = conn.execute("SELECT id::text AS id FROM memories WHERE id = ANY(%s::uuid[])",
+            rows = conn.execute("SELECT id::text AS id, pinned FROM memories WHERE id = ANY(%s::uuid[])",
                                 (list(memory_ids),)).fetchall()
-        return {r["id"] for r in rows}
+        return {r["id"]: r["pinned"] for r in rows}
 
     def set_explanations(self, records: Sequence[tuple[int, dict[str, Any], str | None]]) -> int:
         """(interaction id, its /why record, its reply) for each record cleared."""
