@@ -260,5 +260,7 @@ def test_every_handler_makes_only_the_aws_calls_listed_for_its_function(aws, dat
     assert made["JobWorkerFunction"] == {("secretsmanager:GetSecretValue", "AppSecret")}
     assert ("sqs:GetQueueAttributes", "TurnQueue") in made["ApiFunction"]
     assert made["ProactiveSweepFunction"] == made["ReflectionSweepFunction"] == {("sqs:SendMessage", "JobQueue")}
-    assert made["NeedDecayFunction"] == made["RetentionPurgeFunction"] == set()
+    assert made["NeedDecayFunction"] == set()
+    # The purge deletes expired memories' points in Qdrant, whose key is in the app secret.
+    assert made["RetentionPurgeFunction"] == {("secretsmanager:GetSecretValue", "AppSecret")}
     assert made["MigrateFunction"] == {("secretsmanager:GetSecretValue", "AppSecret")}
