@@ -17,7 +17,7 @@ import pytest
 
 from companion.adapters.cached_embedder import CachedEmbedder
 from companion.domain.lexical import terms
-from companion.domain.schedules import SCHEDULES, scheduled_event
+from companion.domain.schedules import SCHEDULES, next_reflection_slot, scheduled_event
 from companion.local.functions import load_handler
 from companion.local.lambda_context import LocalLambdaContext
 from companion.local.runtime import LocalRuntime
@@ -68,6 +68,13 @@ def fire(rt, name, when):
     return result
 
 
+def night(rt, midnight, user=USER):
+    """The user's night (they are on UTC): the reflection sweep before it schedules their slot,
+    the sweep after their minute queues their reflection, which runs."""
+    fire(rt, "nightly-reflection", midnight)
+    fire(rt, "nightly-reflection", next_reflection_slot(user, "UTC", midnight) + timedelta(minutes=5))
+
+
 def memories(db, user=USER):
     return {r["content"]: r for r in db.execute(
         "SELECT id::text, content, memory_type, consolidated_into::text AS into, created_at FROM memories "
@@ -85,7 +92,7 @@ def test_a_year_later_a_memory_goes_with_everything_built_from_it(rt, db_admin, 
         at(rt, DAY0 + timedelta(minutes=10 * i))
         say(rt, text)
     rt.send("remember", {"fact": "My daughter Ana was born on 3 March 2019"}, user_id=USER)  # pinned
-    fire(rt, "nightly-reflection", DAY0 + timedelta(days=1, hours=-6))  # 03:00 the next night
+    night(rt, DAY0 + timedelta(days=1, hours=-9))  # the user's night (consolidation)
     old = memories(db_admin)
     [job_summary] = [m for m in old.values() if m["memory_type"] == "semantic"]
     assert {old[t]["into"] for t in JOB} == {job_summary["id"]}  # built only from day 0's words
@@ -98,7 +105,7 @@ def test_a_year_later_a_memory_goes_with_everything_built_from_it(rt, db_admin, 
     for i, text in enumerate(CELLO_NOW):
         at(rt, DAY0 + timedelta(days=200, minutes=10 * (i + 1)))
         say(rt, text)
-    fire(rt, "nightly-reflection", DAY0 + timedelta(days=201, hours=-6))
+    night(rt, DAY0 + timedelta(days=201, hours=-9))
     now = memories(db_admin)
     cello_summary = now[CELLO_NOW[0]]["into"]
     assert cello_summary and now[CELLO_THEN[0]]["into"] == cello_summary
